@@ -1,0 +1,269 @@
+"""Bind an EXEC statement to its method: check the parameters and assemble the request body."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import BindError, Location, ValidationError
+from .manifest import Method, Parameter, Registry, Target
+from .manifest.loader import _Reader
+from .sql import splitter
+from .sql.statements import Exec, Param, Reference, Scalar
+
+PathKey = tuple[str | int, ...]
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}\Z")
+
+
+@dataclass(frozen=True)
+class Call:
+    """A method with its arguments, ready to validate and plan."""
+
+    target: Target
+    query: tuple[tuple[str, Scalar], ...]
+    path_params: tuple[tuple[str, Scalar], ...]
+    body: dict[str, Any] | None
+    label: str | None
+    hints: tuple[str, ...]
+    secret_paths: tuple[PathKey, ...]
+    references: tuple[tuple[PathKey, Reference], ...]
+    source: Any  # sql.statements.Source
+
+    @property
+    def method(self) -> Method:
+        assert self.target.method is not None
+        return self.target.method
+
+
+class Binder:
+    """Binds the EXEC statements of one script in order, remembering statement labels for chaining."""
+
+    def __init__(self, registry: Registry, script: str) -> None:
+        self.registry = registry
+        self.script = script
+        self.default_provider: str | None = None
+        self.labels: dict[str, Method] = {}
+
+    def where(self, statement: Exec, offset: int | None = None) -> Location:
+        start = statement.source.offset + (offset if offset is not None else _first_code(statement.source.text))
+        return splitter.location(self.script, start, statement.source.number)
+
+    def bind(self, statement: Exec) -> Call:
+        target = self.registry.method_target(statement.name, self.default_provider, self.where(statement))
+        method = target.method
+        assert method is not None
+        query: list[tuple[str, Scalar]] = []
+        path_params: list[tuple[str, Scalar]] = []
+        body: dict[str, Any] | None = None
+        references: list[tuple[PathKey, Reference]] = []
+        if statement.json_body is not None:
+            body = self._json_object(statement, statement.json_body, "@@json")
+        for param in statement.params:
+            spec = method.parameter(param.name)
+            if spec is None:
+                raise self._unknown_param(statement, method, param)
+            if isinstance(param.value, Reference):
+                references.append(((param.name,), param.value))
+                value: Any = f"${{{param.value}}}"
+            elif spec.location == "body":
+                value = self._body_value(statement, spec, param)
+            else:
+                value = self._scalar(statement, spec, param)
+            if spec.location == "body":
+                body = {} if body is None else body
+                if param.name in body:
+                    raise BindError(
+                        f"@{param.name} is given both as a parameter and inside @@json",
+                        location=self.where(statement, param.offset),
+                        hint="give it in one place only",
+                    )
+                body[param.name] = value
+            elif spec.location == "path":
+                path_params.append((param.name, value))
+            else:
+                query.append((param.name, value))
+        self._check_required(statement, method, query, path_params, body)
+        if body is not None:
+            references.extend(self._references(statement, body))
+        if statement.label is not None:
+            if statement.label in self.labels:
+                raise BindError(
+                    f"label '{statement.label}' is used twice", location=self.where(statement),
+                    hint="give each EXEC its own label",
+                )
+            self.labels[statement.label] = method
+        return Call(
+            target=target,
+            query=tuple(query),
+            path_params=tuple(path_params),
+            body=body,
+            label=statement.label,
+            hints=statement.hints,
+            secret_paths=secret_paths(target.service.document, method.body_schema),
+            references=tuple(references),
+            source=statement.source,
+        )
+
+    def _unknown_param(self, statement: Exec, method: Method, param: Param) -> BindError:
+        names = [p.name for p in method.parameters]
+        close = difflib.get_close_matches(param.name, names, n=1, cutoff=0.6)
+        return BindError(
+            f"unknown parameter @{param.name} for method {method.name}",
+            location=self.where(statement, param.offset),
+            hint=(f"did you mean @{close[0]}? " if close else "") + "parameters: " + ", ".join(names),
+        )
+
+    def _json_object(self, statement: Exec, param: Param, what: str) -> dict[str, Any]:
+        text = str(param.value)
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                f"{what} is not valid JSON: {exc.msg}",
+                location=self.where(statement, _raw_offset(statement.source.text, param.offset, text, exc.pos)),
+                hint="check quotes and commas; inside the SQL string write '' for a single quote",
+            ) from None
+        except RecursionError:
+            raise ValidationError(f"{what} is nested too deeply", location=self.where(statement)) from None
+        if not isinstance(value, dict):
+            raise ValidationError(
+                f"{what} must be a JSON object, got {type(value).__name__}",
+                location=self.where(statement, param.offset),
+                hint=f"write {what}='{{\"name\": ...}}'",
+            )
+        return value
+
+    def _body_value(self, statement: Exec, spec: Parameter, param: Param) -> Any:
+        value = param.value
+        if spec.type_name in ("object", "array") and isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValidationError(
+                    f"@{param.name} must be a JSON {spec.type_name}: {exc.msg}",
+                    location=self.where(
+                        statement, _raw_offset(statement.source.text, param.offset, value, exc.pos)
+                    ),
+                    hint=f"write @{param.name}='{{...}}' with JSON inside the quotes",
+                ) from None
+            except RecursionError:
+                raise ValidationError(f"@{param.name} is nested too deeply") from None
+        return value
+
+    def _scalar(self, statement: Exec, spec: Parameter, param: Param) -> Scalar:
+        value = param.value
+        kind = spec.type_name
+        where = self.where(statement, param.offset)
+        if kind == "boolean":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                return value.lower() == "true"
+            raise ValidationError(
+                f"@{param.name} must be true or false", location=where, hint=f"write @{param.name}=true"
+            )
+        if kind in ("integer", "number"):
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise ValidationError(f"@{param.name} must be a number", location=where)
+            try:
+                return int(value) if kind == "integer" else float(value)
+            except ValueError:
+                raise ValidationError(f"@{param.name} must be a number", location=where) from None
+        if value is None and spec.required:
+            raise ValidationError(f"@{param.name} must not be NULL", location=where)
+        return value if value is None or isinstance(value, str) else json.dumps(value)
+
+    def _check_required(
+        self,
+        statement: Exec,
+        method: Method,
+        query: list[tuple[str, Scalar]],
+        path_params: list[tuple[str, Scalar]],
+        body: dict[str, Any] | None,
+    ) -> None:
+        given = {name for name, _ in query} | {name for name, _ in path_params} | set(body or {})
+        missing = [name for name in method.required_params if name not in given]
+        if missing:
+            raise BindError(
+                f"required param not supplied for exec: could not find variable '{missing[0]}'"
+                + (f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else ""),
+                location=self.where(statement),
+                hint=f"{method.name} needs {', '.join(method.required_params)}; give them as @name=... "
+                "or as fields of @@json",
+            )
+
+    def _references(self, statement: Exec, body: Any, path: PathKey = ()) -> list[tuple[PathKey, Reference]]:
+        found: list[tuple[PathKey, Reference]] = []
+        if isinstance(body, dict):
+            for key, value in body.items():
+                found.extend(self._references(statement, value, (*path, key)))
+        elif isinstance(body, list):
+            for i, value in enumerate(body):
+                found.extend(self._references(statement, value, (*path, i)))
+        elif isinstance(body, str) and body.startswith("${") and (match := _REFERENCE.match(body)):
+            label, field = match.groups()
+            earlier = self.labels.get(label)
+            if earlier is None:
+                known = ", ".join(self.labels) or "none yet"
+                raise BindError(
+                    f"'{body}' refers to label '{label}', which no earlier EXEC defines",
+                    location=self.where(statement),
+                    hint=f"label an earlier EXEC with /*+ AS {label} */; labels so far: {known}",
+                )
+            fields = _response_fields(earlier)
+            if fields and field not in fields:
+                raise BindError(
+                    f"'{body}': {earlier.name} responses have no field '{field}'",
+                    location=self.where(statement),
+                    hint="fields: " + ", ".join(sorted(fields)),
+                )
+            found.append((path, Reference(label, field)))
+        return found
+
+
+def _response_fields(method: Method) -> set[str]:
+    return set(method.response_properties)
+
+
+def _first_code(text: str) -> int:
+    stripped = len(text) - len(text.lstrip())
+    return stripped
+
+
+def _raw_offset(statement_text: str, value_offset: int, value: str, pos: int) -> int:
+    """Offset in the statement of character `pos` of a quoted string value (`''` stands for one quote)."""
+    if value_offset >= len(statement_text) or statement_text[value_offset] != "'":
+        return value_offset
+    return value_offset + 1 + pos + value.count("'", 0, pos)
+
+
+def secret_paths(document: Mapping[str, Any], schema: Mapping[str, Any] | None) -> tuple[PathKey, ...]:
+    """Paths of the body fields marked `x-redact` (or `x-secret`), through refs, allOf and oneOf."""
+    if schema is None:
+        return ()
+    reader = _Reader(document, "")
+    found: list[PathKey] = []
+
+    def walk(node: Any, path: PathKey, depth: int) -> None:
+        if depth > 16:
+            return
+        node = reader.resolve(node, "")
+        if not isinstance(node, Mapping):
+            return
+        if path and (node.get("x-redact") or node.get("x-secret")):
+            found.append(path)
+            return
+        for name, sub in (node.get("properties") or {}).items():
+            walk(sub, (*path, name), depth + 1)
+        for key in ("allOf", "oneOf", "anyOf"):
+            for sub in node.get(key) or []:
+                walk(sub, path, depth + 1)
+        if "items" in node:
+            walk(node["items"], (*path, "*"), depth + 1)
+
+    walk(schema, (), 0)
+    return tuple(dict.fromkeys(found))

@@ -1,0 +1,1 @@
+"""The `stackql-signups` command line."""

@@ -1,0 +1,94 @@
+"""Run a query or a script: `stackql-signups exec [QUERY] [-i FILE] [-o FORMAT] [--dryrun] ...`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from .._errors import UsageError
+from ..engine import Step, prepare
+from ..manifest import Registry, root_from_option
+from ..present import FORMATS, Presenter
+from ..results import ResultSet
+from . import inputs
+
+
+def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
+    if not shell:
+        parser.add_argument("query", nargs="?", help="the statements to run (else -i FILE, else stdin)")
+        parser.add_argument("-i", "--infile", metavar="FILE", help="read the statements from FILE")
+        parser.add_argument("--dryrun", action="store_true",
+                            help="plan every request and print it; send nothing")
+        parser.add_argument("-f", "--outfile", metavar="FILE", help="write results to FILE instead of stdout")
+    parser.add_argument("-o", "--output", choices=FORMATS, default="table", help="result format (default table)")
+    parser.add_argument("-H", "--hideheaders", action="store_true", help="leave out the header row")
+    parser.add_argument("-d", "--delimiter", default=",", help="csv delimiter (default ,)")
+    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help="a template variable (VALUE is parsed as JSON when it is valid JSON)")
+    parser.add_argument("-q", "--iqldata", metavar="FILE", help="template variables from a JSON or YAML file")
+    parser.add_argument("--registry", metavar="DIR|JSON",
+                        help="provider registry root (default: the manifest shipped with the tool)")
+    _dispatch_arguments(parser)
+
+
+def _dispatch_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..dispatch import config
+
+    config.add_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    if len(args.delimiter) != 1:
+        raise UsageError("-d/--delimiter must be one character")
+    script = inputs.query_text(args.query, args.infile)
+    variables = inputs.variables(args.iqldata, args.var)
+    registry = Registry(root_from_option(args.registry))
+    steps = prepare(script, variables, registry)
+    with _output(args.outfile) as out:
+        presenter = Presenter(out, args.output, args.hideheaders, args.delimiter)
+        for step in steps:
+            if step.warning:
+                print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
+        if args.dryrun:
+            return _dry_run(steps, presenter, args, registry)
+        if not any(step.request is not None for step in steps):
+            for step in steps:
+                if step.answer is not None:
+                    presenter.write(step.answer)
+            return 0
+        from .send import send_steps  # imports httpx: only when there is something to send
+
+        return send_steps(steps, presenter, args, registry)
+
+
+def _dry_run(steps: list[Step], presenter: Presenter, args: argparse.Namespace, registry: Registry) -> int:
+    plans = []
+    for step in steps:
+        if step.answer is not None:
+            presenter.write(step.answer)
+        if step.request is not None:
+            plans.append(step.request)
+    if plans:
+        from .send import dry_run_view
+
+        records = [dry_run_view(request, args, registry) for request in plans]
+        presenter.write(ResultSet.from_records(records))
+        count = len(plans)
+        print(f"dry run: {count} request{'s' if count != 1 else ''} planned, none sent", file=sys.stderr)
+    return 0
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write -f/--outfile {path}: {exc.strerror}") from None
+    with handle:
+        yield handle

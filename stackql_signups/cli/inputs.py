@@ -1,0 +1,114 @@
+"""Read what the user hands the CLI: the query text, template variables and data files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .._errors import UsageError
+
+MAX_SCRIPT_BYTES = 64 * 1024 * 1024
+MAX_DATA_BYTES = 64 * 1024 * 1024
+
+
+def read_text(path: str, what: str, limit: int) -> str:
+    """A UTF-8 file's text (`-` is stdin), refused when larger than `limit` bytes."""
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise UsageError(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"{what} {path} is a folder, not a file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror}") from None
+    return decode(data, f"{what} {path}", limit)
+
+
+def decode(data: bytes, what: str, limit: int) -> str:
+    if len(data) > limit:
+        raise UsageError(f"{what} is larger than the limit of {limit // (1024 * 1024)} MiB",
+                         hint="split it into several scripts")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what} is not UTF-8 text (byte {exc.start + 1})",
+                         hint="save it as UTF-8") from None
+    if "\x00" in text:
+        raise UsageError(f"{what} contains a NUL character", hint="is it a binary file?")
+    return text
+
+
+def query_text(query: str | None, infile: str | None) -> str:
+    if query is not None and infile is not None:
+        raise UsageError("give the query either as an argument or with -i/--infile, not both")
+    if query is not None:
+        if len(query.encode("utf-8", "surrogatepass")) > MAX_SCRIPT_BYTES:
+            raise UsageError("the query is larger than the 64 MiB limit")
+        return query
+    if infile is not None:
+        return read_text(infile, "query file", MAX_SCRIPT_BYTES)
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("no query given", hint="pass it as an argument, with -i FILE, or on standard input")
+    return read_text("-", "standard input", MAX_SCRIPT_BYTES)
+
+
+def variables(iqldata: str | None, pairs: list[str]) -> dict[str, Any]:
+    """Template variables: the `-q` file first, then each `--var NAME=VALUE` (JSON when it parses)."""
+    found: dict[str, Any] = {}
+    if iqldata is not None:
+        found.update(data_file(iqldata))
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise UsageError(f"--var {pair.split('=')[0]!r} is not NAME=VALUE",
+                             hint="write --var name=value (a valid identifier before '=')")
+        try:
+            found[name] = json.loads(value)
+        except ValueError:
+            found[name] = value
+    return found
+
+
+def data_file(path: str) -> dict[str, Any]:
+    text = read_text(path, "data file", MAX_DATA_BYTES)
+    data = _json_data(path, text) if Path(path).suffix.lower() == ".json" else _yaml_data(path, text)
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise UsageError(f"data file {path} must hold a mapping of variable names to values",
+                         hint="for example: organization: {name: Acme}")
+    return data
+
+
+def _json_data(path: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"data file {path} is not valid JSON: {exc.msg} (line {exc.lineno}, col {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise UsageError(f"data file {path} is nested too deeply") from None
+
+
+def _yaml_data(path: str, text: str) -> Any:
+    import yaml  # costly to import: only when a YAML data file is given
+
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, col {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UsageError(f"data file {path} is not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise UsageError(f"data file {path} is nested too deeply") from None

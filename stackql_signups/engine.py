@@ -1,0 +1,89 @@
+"""Take a whole script through render, parse, bind, validate and plan before anything is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import ValidationError
+from .answer import describe, show, unsupported
+from .bind import Binder, Call
+from .manifest import Registry
+from .plan import PlannedRequest, plan
+from .render import render
+from .results import ResultSet
+from .sql import splitter
+from .sql.parser import parse_statement
+from .sql.statements import Describe, Exec, Show, ShowExecTemplate, Unsupported, Use
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one statement became: an answer to print, or a request to send."""
+
+    number: int
+    answer: ResultSet | None = None
+    request: PlannedRequest | None = None
+    warning: str | None = None
+
+
+class Validators:
+    """One compiled JSON Schema validator per method, built on first use."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    def check(self, call: Call, binder: Binder, statement: Exec) -> None:
+        method = call.method
+        if method.body_schema is None or call.body is None:
+            return
+        validator = self._cache.get(method.key)
+        if validator is None:
+            from .validate import BodyValidator  # jsonschema costs ~90 ms to import: only for EXEC
+
+            validator = BodyValidator(call.target.service.document, method.body_schema)
+            self._cache[method.key] = validator
+        violations = validator.violations(call.body)
+        if violations:
+            count = len(violations)
+            raise ValidationError(
+                f"the request body of {method.name} is invalid ({count} problem{'s' if count > 1 else ''})",
+                violations=tuple(str(v) for v in violations),
+                location=binder.where(statement),
+                hint=f"DESCRIBE METHOD {method.key} lists the inputs; fix the fields above",
+            )
+
+
+def prepare(script: str, variables: Mapping[str, Any], registry: Registry) -> list[Step]:
+    """Every statement of the script, checked; the first error raises before any request is sent."""
+    return list(iter_prepare(script, variables, registry))
+
+
+def iter_prepare(script: str, variables: Mapping[str, Any], registry: Registry) -> Iterator[Step]:
+    sql = render(script, variables)
+    binder = Binder(registry, sql)
+    validators = Validators()
+    for number, chunk in enumerate(splitter.split(sql), start=1):
+        statement = parse_statement(sql, chunk, number)
+        where = splitter.location(sql, chunk.offset + (len(chunk.text) - len(chunk.text.lstrip())), number)
+        if isinstance(statement, Exec):
+            call = binder.bind(statement)
+            validators.check(call, binder, statement)
+            warning = None
+            if "AWAIT" in statement.hints:
+                warning = f"method {call.method.name} is not awaitable; the AWAIT hint is ignored"
+            yield Step(number, request=plan(call), warning=warning)
+        elif isinstance(statement, Show):
+            yield Step(number, answer=show(statement, registry, binder.default_provider, where))
+        elif isinstance(statement, Describe):
+            yield Step(number, answer=describe(statement, registry, binder.default_provider, where))
+        elif isinstance(statement, Use):
+            registry.provider(statement.provider, where)
+            binder.default_provider = statement.provider
+        elif isinstance(statement, ShowExecTemplate):
+            from .exec_template import exec_template
+
+            yield Step(number, answer=exec_template(statement, registry, binder.default_provider, where))
+        elif isinstance(statement, Unsupported):
+            unsupported(statement, registry, binder.default_provider, where)

@@ -1,0 +1,72 @@
+"""Read YAML manifest files, through a JSON cache so that a start does not parse YAML again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .._errors import ManifestError
+
+CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path | None:
+    """Where parsed manifests are cached; None turns the cache off (STACKQL_SIGNUPS_NO_CACHE=1)."""
+    if os.environ.get("STACKQL_SIGNUPS_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "stackql-signups"
+
+
+def load(path: Path) -> Any:
+    """The document in `path`; parsed once per change of the file (its size and mtime key the cache)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read the manifest file ({exc.strerror})") from None
+    cache = cache_dir()
+    key = f"{CACHE_FORMAT}:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    cached = cache / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json") if cache else None
+    if cached is not None:
+        try:
+            return json.loads(cached.read_bytes())
+        except (OSError, ValueError):
+            pass
+    document = _parse_yaml(path)
+    if cached is not None:
+        _write_quietly(cached, json.dumps(document, separators=(",", ":")))
+    return document
+
+
+def _parse_yaml(path: Path) -> Any:
+    import yaml  # costly to import: only when the cache misses
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        text = path.read_text(encoding="utf-8")
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read the manifest file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path}: the manifest is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, col {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ManifestError(f"{path}: not valid YAML{where}: {problem}") from None
+
+
+def _write_quietly(target: Path, text: str) -> None:
+    # A cache that cannot be written (read-only home, full disk) only costs speed, never an error.
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except OSError:
+        pass

@@ -1,0 +1,113 @@
+"""Turn a bound call into the HTTP request it stands for: pure data, printable by `--dryrun`."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from .bind import Call
+from .sql.statements import Reference
+
+MASK = "********"
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    """One HTTP request, before credentials are added; `server` may be replaced by `--endpoint`."""
+
+    statement: int
+    method_key: str
+    label: str | None
+    http_method: str
+    server: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...]
+    body: Any
+    secret_paths: tuple[PathKey, ...]
+    references: tuple[tuple[PathKey, Reference], ...]
+
+    def url(self, server: str | None = None) -> str:
+        base = (server or self.server).rstrip("/")
+        return base + self.path + (("?" + urlencode(self.query)) if self.query else "")
+
+    def with_body(self, body: Any) -> PlannedRequest:
+        """A copy whose body has had its references filled from earlier responses."""
+        return PlannedRequest(**{**self.__dict__, "body": body, "references": ()})
+
+    def redacted_body(self) -> Any:
+        return redact(self.body, self.secret_paths)
+
+    def describe(self, server: str | None = None, auth_scheme: str | None = None) -> dict[str, Any]:
+        """The `--dryrun` view: secrets masked, references shown as `${label.field}`."""
+        headers = dict(self.headers)
+        if auth_scheme:
+            headers["Authorization"] = f"{auth_scheme} {MASK}"
+        return {
+            "statement": self.statement,
+            "method": self.http_method,
+            "url": self.url(server),
+            "headers": headers,
+            "body": self.redacted_body(),
+        }
+
+
+def plan(call: Call) -> PlannedRequest:
+    method = call.method
+    query = tuple((name, _query_text(value)) for name, value in call.query)
+    headers: tuple[tuple[str, str], ...] = (("Accept", "application/json"),)
+    if call.body is not None:
+        headers = (("Content-Type", method.body_media_type or "application/json"), *headers)
+    path = method.path
+    for name, value in call.path_params:
+        path = path.replace("{" + name + "}", str(value))
+    return PlannedRequest(
+        statement=call.source.number,
+        method_key=method.key,
+        label=call.label,
+        http_method=method.http_method,
+        server=method.servers[0] if method.servers else "",
+        path=path,
+        query=query,
+        headers=headers,
+        body=call.body,
+        secret_paths=call.secret_paths,
+        references=call.references,
+    )
+
+
+def _query_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def redact(body: Any, paths: tuple[PathKey, ...]) -> Any:
+    """A copy of `body` with the value at each secret path replaced by a mask."""
+    if not paths or not isinstance(body, (Mapping, list)):
+        return body
+    masked = copy.deepcopy(body)
+    for path in paths:
+        _mask(masked, path)
+    return masked
+
+
+def _mask(node: Any, path: PathKey) -> None:
+    if not path:
+        return
+    head, rest = path[0], path[1:]
+    if head == "*" and isinstance(node, list):
+        for item in node:
+            _mask(item, rest) if rest else None
+        if not rest:
+            node[:] = [MASK for _ in node]
+        return
+    if isinstance(node, dict) and head in node:
+        if rest:
+            _mask(node[head], rest)
+        elif node[head] is not None:
+            node[head] = MASK

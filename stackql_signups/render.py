@@ -1,0 +1,205 @@
+"""Render a script's Jinja2 template; values are quoted for the place in the SQL where they land."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from ._errors import Location, TemplateError
+
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters mark each rendered value until it is placed
+_MARKERS = ("{{", "{%", "{#")
+
+
+def needs_rendering(script: str) -> bool:
+    return any(marker in script for marker in _MARKERS)
+
+
+def render(script: str, variables: Mapping[str, Any]) -> str:
+    """The SQL that `script` stands for with `variables`; plain SQL is returned as it is."""
+    if not needs_rendering(script):
+        return script
+    if _OPEN in script or _CLOSE in script:
+        raise TemplateError("the script contains the reserved characters U+E000/U+E001")
+    return _Renderer(variables).render(script)
+
+
+class _Renderer:
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        from jinja2 import StrictUndefined, Undefined
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        self.undefined_type = Undefined
+        self.variables = dict(variables)
+        self.values: list[Any] = []
+        self.env = ImmutableSandboxedEnvironment(
+            undefined=StrictUndefined,
+            finalize=self._mark,
+            autoescape=False,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["tojson"] = _tojson
+        self.env.filters["sql_string"] = lambda v: "'" + str(v).replace("'", "''") + "'"
+
+    def _mark(self, value: Any) -> str:
+        if isinstance(value, self.undefined_type):
+            str(value)  # raises inside the render call, where the error is reported with its line
+        self.values.append(value)
+        return f"{_OPEN}{len(self.values) - 1}{_CLOSE}"
+
+    def render(self, script: str) -> str:
+        import jinja2
+        from jinja2 import meta, nodes
+        from jinja2.exceptions import SecurityError
+
+        try:
+            ast = self.env.parse(script)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"template syntax: {exc.message}", location=_line(script, exc.lineno)
+            ) from None
+        undeclared = meta.find_undeclared_variables(ast) - set(self.variables)
+        if undeclared:
+            first_use = {
+                name: min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=0)
+                for name in undeclared
+            }
+            ordered = sorted(undeclared, key=lambda name: (first_use[name], name))
+            name = ordered[0]
+            others = f" (also undefined: {', '.join(ordered[1:])})" if len(ordered) > 1 else ""
+            raise TemplateError(
+                f"undefined variable '{name}'{others}",
+                location=_line(script, first_use[name] or None),
+                hint=f"give it with --var {name}=VALUE or in the -q/--iqldata file (JSON or YAML)",
+            )
+        try:
+            template = self.env.from_string(ast)
+            text = template.render(self.variables)
+        except SecurityError as exc:
+            raise TemplateError(
+                f"the template tried something templates may not do: {exc}",
+                location=_line(script, _template_line(exc)),
+                hint="templates can use variables, filters, loops and conditions only",
+            ) from None
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(
+                f"undefined value: {exc.message}",
+                location=_line(script, _template_line(exc)),
+                hint="check the variable's fields in the -q/--iqldata file or --var",
+            ) from None
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"template: {exc}", location=_line(script, _template_line(exc))) from None
+        except (TypeError, ValueError, ArithmeticError, AttributeError, RecursionError) as exc:
+            raise TemplateError(
+                f"template expression failed: {type(exc).__name__}: {exc}",
+                location=_line(script, _template_line(exc)),
+            ) from None
+        return _place(text, self.values)
+
+
+def _tojson(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _line(script: str, lineno: int | None) -> Location | None:
+    if lineno is None:
+        return None
+    lines = script.splitlines()
+    source_line = lines[lineno - 1] if 0 < lineno <= len(lines) else None
+    return Location(line=lineno, source_line=source_line, column=1 if source_line is not None else None)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<template>"]
+    return lines[-1] if lines else None
+
+
+def _place(text: str, values: list[Any]) -> str:
+    """Replace each value marker by the value written for its context: SQL, SQL string or JSON string."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    in_sql_string = False
+    in_json_string = False
+    while i < n:
+        ch = text[i]
+        if ch == _OPEN:
+            end = text.index(_CLOSE, i)
+            value = values[int(text[i + 1 : end])]
+            i = end + 1
+            quoted_whole = (
+                in_sql_string and in_json_string and isinstance(value, (dict, list))
+                and out and out[-1] == '"' and i < n and text[i] == '"'
+            )
+            if quoted_whole:
+                # The provider docs write "organization": "{{ organization }}": put the object itself there.
+                out.pop()
+                out.append(json.dumps(value, ensure_ascii=False).replace("'", "''"))
+                i += 1
+                in_json_string = False
+                continue
+            out.append(_written(value, in_sql_string, in_json_string))
+            continue
+        if not in_sql_string:
+            if ch == "'":
+                in_sql_string, in_json_string = True, False
+            elif text.startswith("--", i) or text.startswith("/*", i) or ch in '"`':
+                stop = {"-": "\n", "/": "*/", '"': '"', "`": "`"}[ch]
+                end = text.find(stop, i + (2 if ch in "-/" else 1))
+                end = n if end < 0 else end + len(stop)
+                out.append(_plain(text[i:end], values))
+                i = end
+                continue
+        elif ch == "'":
+            if text.startswith("''", i):
+                out.append("''")
+                i += 2
+                continue
+            in_sql_string = False
+        elif ch == '"' and not _escaped(text, i):
+            in_json_string = not in_json_string
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _plain(chunk: str, values: list[Any]) -> str:
+    """Values inside comments and quoted identifiers are written as plain text."""
+    while _OPEN in chunk:
+        start = chunk.index(_OPEN)
+        end = chunk.index(_CLOSE, start)
+        chunk = chunk[:start] + _text(values[int(chunk[start + 1 : end])]) + chunk[end + 1 :]
+    return chunk
+
+
+def _escaped(text: str, i: int) -> bool:
+    backslashes = 0
+    while i - backslashes - 1 >= 0 and text[i - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def _text(value: Any) -> str:
+    """A value as bare text: JSON for objects, lists, booleans and null; strings as they are."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list, bool)) or value is None:
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float) and value != value:  # NaN has no JSON form
+        return "null"
+    return str(value)
+
+
+def _written(value: Any, in_sql_string: bool, in_json_string: bool) -> str:
+    if in_sql_string:
+        text = json.dumps(value, ensure_ascii=False)[1:-1] if in_json_string and isinstance(value, str) else None
+        if text is None:
+            text = _text(value)
+            if in_json_string:  # an object or number inside a JSON string: escape it as string content
+                text = json.dumps(text, ensure_ascii=False)[1:-1]
+        return text.replace("'", "''")
+    if isinstance(value, (dict, list)):
+        # An object outside any quotes becomes a SQL string literal holding its JSON.
+        return "'" + json.dumps(value, ensure_ascii=False).replace("'", "''") + "'"
+    return _text(value)

@@ -1,0 +1,28 @@
+"""The StackQL dialect: sqlglot tokenizer tables as data; parsing logic lives in `parser.py`."""
+
+from __future__ import annotations
+
+from sqlglot.tokens import Tokenizer, TokenType
+
+
+class StackQLTokenizer(Tokenizer):
+    """sqlglot's default string rules keep JSON payloads intact: `''` is a quote, backslashes stay."""
+
+    KEYWORDS = {
+        **Tokenizer.KEYWORDS,
+        "EXEC": TokenType.EXECUTE,
+        # `@@json` must be one parameter marker followed by the name, not two `@` tokens.
+        "@@": TokenType.PARAMETER,
+    }
+    # Left in COMMANDS, EXEC and SHOW would swallow the rest of the statement as one raw string.
+    COMMANDS = Tokenizer.COMMANDS - {TokenType.EXECUTE, TokenType.SHOW}
+    # So that `EXEC /*+ AWAIT */ ...` yields a HINT token rather than a comment.
+    TOKENS_PRECEDING_HINT = Tokenizer.TOKENS_PRECEDING_HINT | {TokenType.EXECUTE, TokenType.SHOW}
+
+
+class StackQL:
+    """The dialect: which tokenizer to use and which words are statement verbs."""
+
+    tokenizer_class = StackQLTokenizer
+    UNSUPPORTED_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE"})
+    SHOW_OBJECTS = ("PROVIDERS", "SERVICES", "RESOURCES", "METHODS")

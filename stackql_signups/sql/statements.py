@@ -1,0 +1,102 @@
+"""The parsed statements: plain, immutable dataclasses handed from the parser to binding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+Scalar = Union[str, int, float, bool, None]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a statement stands in the rendered script."""
+
+    number: int
+    offset: int
+    line: int
+    column: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A value that only an earlier statement's response can supply: `label.field`."""
+
+    label: str
+    field: str
+
+    def __str__(self) -> str:
+        return f"{self.label}.{self.field}"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One `@name=value` (or `@@json='...'`) item; `offset` is its position in the statement."""
+
+    name: str
+    value: Scalar | Reference
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Exec:
+    """`EXEC [hint] name [@p=v ...] [@@json='...']`."""
+
+    name: tuple[str, ...]
+    params: tuple[Param, ...]
+    json_body: Param | None
+    hints: tuple[str, ...]
+    label: str | None
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Show:
+    """`SHOW [EXTENDED] PROVIDERS|SERVICES|RESOURCES|METHODS [IN name] [LIKE|WHERE ...]`."""
+
+    what: str
+    extended: bool
+    target: tuple[str, ...]
+    like: str | None
+    where: tuple[tuple[str, str, str], ...]
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ShowExecTemplate:
+    """`SHOW EXEC [/*+ REQUIRED */] name`: prints a ready-to-fill EXEC for a method."""
+
+    name: tuple[str, ...]
+    required_only: bool
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Describe:
+    """`DESCRIBE [EXTENDED] resource` or `DESCRIBE METHOD [EXTENDED] resource.method`."""
+
+    name: tuple[str, ...]
+    extended: bool
+    method: bool
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Use:
+    """`USE provider`: later names may leave the provider out."""
+
+    provider: str
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """SELECT / INSERT / UPDATE / DELETE / REPLACE on a resource, answered with StackQL's message."""
+
+    verb: str
+    name: tuple[str, ...]
+    source: Source = field(compare=False)
+
+
+Statement = Union[Exec, Show, ShowExecTemplate, Describe, Use, Unsupported]
