@@ -19,16 +19,20 @@ NO_SELECT = (
 
 
 def show(statement: Show, registry: Registry, default_provider: str | None, where: Location) -> ResultSet:
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]]
     if statement.what == "PROVIDERS":
-        columns: tuple[str, ...] = ("name", "version")
+        columns = ("name", "version")
         rows = [(name, registry.provider(name, where).version) for name in registry.provider_names()]
     elif statement.what == "SERVICES":
         (provider_name,) = registry.expand(statement.target, 1, default_provider, "provider", where)
         provider = registry.provider(provider_name, where)
         if statement.extended:
             columns = ("id", "name", "title", "description", "version", "preferred")
-            rows = [(s.id, s.name, s.title, s.description, s.version, str(s.preferred).lower())
-                    for s in provider.services]
+            rows = [
+                (s.id, s.name, s.title, s.description, s.version, str(s.preferred).lower())
+                for s in provider.services
+            ]
         else:
             columns = ("id", "name", "title")
             rows = [(s.id, s.name, s.title) for s in provider.services]
@@ -42,8 +46,10 @@ def show(statement: Show, registry: Registry, default_provider: str | None, wher
         methods = sorted(resource.methods, key=lambda m: (VERB_ORDER.index(m.sql_verb), m.name))
         if statement.extended:
             columns = ("MethodName", "RequiredParams", "SQLVerb", "description", "OptionalParams")
-            rows = [(m.name, ", ".join(m.required_params), m.sql_verb, m.description, ", ".join(_optional(m)))
-                    for m in methods]
+            rows = [
+                (m.name, ", ".join(m.required_params), m.sql_verb, m.description, ", ".join(_optional(m)))
+                for m in methods
+            ]
         else:
             columns = ("MethodName", "RequiredParams", "SQLVerb")
             rows = [(m.name, ", ".join(m.required_params), m.sql_verb) for m in methods]
@@ -64,38 +70,48 @@ def _filter(result: ResultSet, statement: Show, where: Location) -> ResultSet:
     if not conditions:
         return result
     lowered = [c.lower() for c in result.columns]
-    tests = []
+    tests: list[tuple[int, str, str]] = []
     for column, op, value in conditions:
         if column.lower() not in lowered:
-            raise BindError(f"no column '{column}' in this result", location=where,
-                            hint="columns: " + ", ".join(result.columns))
-        index = lowered.index(column.lower())
-        if op == "LIKE":
-            pattern = re.compile(_like_to_regex(value), re.IGNORECASE | re.DOTALL)
-            tests.append(lambda row, i=index, p=pattern: p.fullmatch(str(row[i])) is not None)
-        else:
-            tests.append(lambda row, i=index, v=value, eq=(op == "="): (str(row[i]) == v) == eq)
-    rows = tuple(row for row in result.rows if all(test(row) for test in tests))
+            raise BindError(
+                f"no column '{column}' in this result",
+                location=where,
+                hint="columns: " + ", ".join(result.columns),
+            )
+        tests.append((lowered.index(column.lower()), op, value))
+    rows = tuple(row for row in result.rows if all(_matches(str(row[i]), op, v) for i, op, v in tests))
     return ResultSet(result.columns, rows, result.statement)
+
+
+def _matches(text: str, op: str, value: str) -> bool:
+    if op == "LIKE":
+        return re.fullmatch(_like_to_regex(value), text, re.IGNORECASE | re.DOTALL) is not None
+    return (text == value) == (op == "=")
 
 
 def _like_to_regex(pattern: str) -> str:
     return "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
 
 
-def describe(statement: Describe, registry: Registry, default_provider: str | None, where: Location) -> ResultSet:
+def describe(
+    statement: Describe, registry: Registry, default_provider: str | None, where: Location
+) -> ResultSet:
     if statement.method:
         target = registry.method_target(statement.name, default_provider, where)
         assert target.method is not None
-        rows = _describe_method(target.method, _Reader(target.service.document, target.service.source),
-                                statement.extended)
+        rows = _describe_method(
+            target.method, _Reader(target.service.document, target.service.source), statement.extended
+        )
         columns = ("name", "type", "param_type", "shape") + (("description",) if statement.extended else ())
         return ResultSet(columns, tuple(r[: len(columns)] for r in rows), statement.source.number)
     target = registry.resource_target(statement.name, default_provider, where)
     selects = [m for m in target.resource.methods if m.sql_verb == "SELECT"]
     if not selects:
-        raise BindError(NO_SELECT.format(verb="SELECT"), location=where,
-                        hint=f"DESCRIBE METHOD {target.resource.id}.<method> shows a method's inputs and outputs")
+        raise BindError(
+            NO_SELECT.format(verb="SELECT"),
+            location=where,
+            hint=f"DESCRIBE METHOD {target.resource.id}.<method> shows a method's inputs and outputs",
+        )
     reader = _Reader(target.service.document, target.service.source)
     fields = _fields(reader, selects[0].response_schema)
     columns = ("name", "type") + (("description",) if statement.extended else ())
@@ -124,7 +140,9 @@ def _fields(reader: _Reader, schema: Any) -> list[tuple[str, str, str]]:
     out = []
     for name, sub in properties.items():
         resolved = reader.resolve(sub, name)
-        description = " ".join(str(resolved.get("description", "")).split()) if isinstance(resolved, dict) else ""
+        description = (
+            " ".join(str(resolved.get("description", "")).split()) if isinstance(resolved, dict) else ""
+        )
         out.append((name, reader.type_of(sub, name), description))
     return out
 
@@ -133,10 +151,16 @@ def _shape(kind: str) -> str:
     return kind if kind in ("object", "array") else "scalar"
 
 
-def unsupported(statement: Unsupported, registry: Registry, default_provider: str | None, where: Location) -> None:
+def unsupported(
+    statement: Unsupported, registry: Registry, default_provider: str | None, where: Location
+) -> None:
     """Always raises: SELECT and the DML verbs have no method on these resources to run them."""
     if statement.name:
-        registry.resource_target(statement.name[:3] if len(statement.name) > 3 else statement.name,
-                                 default_provider, where)
-    raise BindError(NO_SELECT.format(verb=statement.verb), location=where,
-                    hint="EXEC one of the methods that SHOW METHODS lists")
+        registry.resource_target(
+            statement.name[:3] if len(statement.name) > 3 else statement.name, default_provider, where
+        )
+    raise BindError(
+        NO_SELECT.format(verb=statement.verb),
+        location=where,
+        hint="EXEC one of the methods that SHOW METHODS lists",
+    )

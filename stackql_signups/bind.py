@@ -49,7 +49,9 @@ class Binder:
         self.labels: dict[str, Method] = {}
 
     def where(self, statement: Exec, offset: int | None = None) -> Location:
-        start = statement.source.offset + (offset if offset is not None else _first_code(statement.source.text))
+        start = statement.source.offset + (
+            offset if offset is not None else _first_code(statement.source.text)
+        )
         return splitter.location(self.script, start, statement.source.number)
 
     def bind(self, statement: Exec) -> Call:
@@ -92,7 +94,8 @@ class Binder:
         if statement.label is not None:
             if statement.label in self.labels:
                 raise BindError(
-                    f"label '{statement.label}' is used twice", location=self.where(statement),
+                    f"label '{statement.label}' is used twice",
+                    location=self.where(statement),
                     hint="give each EXEC its own label",
                 )
             self.labels[statement.label] = method
@@ -124,7 +127,9 @@ class Binder:
         except json.JSONDecodeError as exc:
             raise ValidationError(
                 f"{what} is not valid JSON: {exc.msg}",
-                location=self.where(statement, _raw_offset(statement.source.text, param.offset, text, exc.pos)),
+                location=self.where(
+                    statement, _raw_offset(statement.source.text, param.offset, text, exc.pos)
+                ),
                 hint="check quotes and commas; inside the SQL string write '' for a single quote",
             ) from None
         except RecursionError:

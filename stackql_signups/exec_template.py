@@ -48,7 +48,9 @@ class _Placeholder:
         self.quoted = quoted
 
 
-def _skeleton(reader: _Reader, schema: Any, path: tuple[str, ...], required_only: bool, depth: int = 0) -> Any:
+def _skeleton(
+    reader: _Reader, schema: Any, path: tuple[str, ...], required_only: bool, depth: int = 0
+) -> Any:
     schema = reader.resolve(schema, ".".join(path))
     if not isinstance(schema, Mapping) or depth > 12:
         return _Placeholder("_".join(path) or "value", True)

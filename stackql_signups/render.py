@@ -129,8 +129,13 @@ def _place(text: str, values: list[Any]) -> str:
             value = values[int(text[i + 1 : end])]
             i = end + 1
             quoted_whole = (
-                in_sql_string and in_json_string and isinstance(value, (dict, list))
-                and out and out[-1] == '"' and i < n and text[i] == '"'
+                in_sql_string
+                and in_json_string
+                and isinstance(value, (dict, list))
+                and out
+                and out[-1] == '"'
+                and i < n
+                and text[i] == '"'
             )
             if quoted_whole:
                 # The provider docs write "organization": "{{ organization }}": put the object itself there.
@@ -193,7 +198,9 @@ def _text(value: Any) -> str:
 
 def _written(value: Any, in_sql_string: bool, in_json_string: bool) -> str:
     if in_sql_string:
-        text = json.dumps(value, ensure_ascii=False)[1:-1] if in_json_string and isinstance(value, str) else None
+        text = (
+            json.dumps(value, ensure_ascii=False)[1:-1] if in_json_string and isinstance(value, str) else None
+        )
         if text is None:
             text = _text(value)
             if in_json_string:  # an object or number inside a JSON string: escape it as string content

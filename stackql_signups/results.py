@@ -15,7 +15,7 @@ class ResultSet:
     statement: int = 0
 
     def records(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
     @staticmethod
     def from_records(records: list[dict[str, Any]], statement: int = 0) -> ResultSet:

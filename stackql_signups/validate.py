@@ -44,7 +44,7 @@ def _read_only(
         yield js_exceptions.ValidationError("read-only, set by the API; remove it from the request")
 
 
-_RequestValidator = jsonschema.validators.extend(
+_RequestValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     jsonschema.Draft202012Validator, {"readOnly": _read_only}
 )
 
@@ -102,7 +102,11 @@ class BodyValidator:
         if isinstance(ref, str) and "#/" in ref:
             target: Any = self._document
             for part in ref.split("#/", 1)[1].split("/"):
-                target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, Mapping) else {}
+                target = (
+                    target.get(part.replace("~1", "/").replace("~0", "~"), {})
+                    if isinstance(target, Mapping)
+                    else {}
+                )
             names |= self._properties_of(target)
         for sub in schema.get("allOf", []):
             names |= self._properties_of(sub)
@@ -113,7 +117,11 @@ def _rebase_refs(schema: Any) -> Any:
     """Point the schema's local refs (`#/components/...`) at the document registered beside it."""
     if isinstance(schema, Mapping):
         return {
-            k: (_DOCUMENT_URI + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _rebase_refs(v))
+            k: (
+                _DOCUMENT_URI + v
+                if k == "$ref" and isinstance(v, str) and v.startswith("#")
+                else _rebase_refs(v)
+            )
             for k, v in schema.items()
         }
     if isinstance(schema, list):
@@ -123,14 +131,14 @@ def _rebase_refs(schema: Any) -> Any:
 
 def _message(error: js_exceptions.ValidationError) -> str:
     kind = error.validator
-    schema_value = error.validator_value
+    schema_value: Any = error.validator_value
     instance = error.instance
     if kind == "type":
         return f"must be {_article(schema_value)}, got {_json_type(instance)}"
     if kind == "pattern":
         return f"{_short(instance)} does not match the pattern {schema_value}"
     if kind == "enum":
-        return f"{_short(instance)} is not one of {', '.join(map(str, schema_value))}"
+        return f"{_short(instance)} is not one of {', '.join(str(v) for v in list(schema_value))}"
     if kind == "minLength":
         return "must not be empty" if schema_value == 1 else f"must be at least {schema_value} characters"
     if kind == "maxLength":
@@ -141,7 +149,9 @@ def _message(error: js_exceptions.ValidationError) -> str:
 def _article(type_name: Any) -> str:
     if isinstance(type_name, list):
         return " or ".join(_article(t) for t in type_name)
-    return {"object": "an object", "array": "an array", "integer": "an integer"}.get(str(type_name), f"a {type_name}")
+    return {"object": "an object", "array": "an array", "integer": "an integer"}.get(
+        str(type_name), f"a {type_name}"
+    )
 
 
 def _json_type(value: Any) -> str:

@@ -20,17 +20,28 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
     if not shell:
         parser.add_argument("query", nargs="?", help="the statements to run (else -i FILE, else stdin)")
         parser.add_argument("-i", "--infile", metavar="FILE", help="read the statements from FILE")
-        parser.add_argument("--dryrun", action="store_true",
-                            help="plan every request and print it; send nothing")
+        parser.add_argument(
+            "--dryrun", action="store_true", help="plan every request and print it; send nothing"
+        )
         parser.add_argument("-f", "--outfile", metavar="FILE", help="write results to FILE instead of stdout")
-    parser.add_argument("-o", "--output", choices=FORMATS, default="table", help="result format (default table)")
+    parser.add_argument(
+        "-o", "--output", choices=FORMATS, default="table", help="result format (default table)"
+    )
     parser.add_argument("-H", "--hideheaders", action="store_true", help="leave out the header row")
     parser.add_argument("-d", "--delimiter", default=",", help="csv delimiter (default ,)")
-    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
-                        help="a template variable (VALUE is parsed as JSON when it is valid JSON)")
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template variable (VALUE is parsed as JSON when it is valid JSON)",
+    )
     parser.add_argument("-q", "--iqldata", metavar="FILE", help="template variables from a JSON or YAML file")
-    parser.add_argument("--registry", metavar="DIR|JSON",
-                        help="provider registry root (default: the manifest shipped with the tool)")
+    parser.add_argument(
+        "--registry",
+        metavar="DIR|JSON",
+        help="provider registry root (default: the manifest shipped with the tool)",
+    )
     _dispatch_arguments(parser)
 
 
@@ -87,7 +98,7 @@ def _output(path: str | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     try:
-        handle = open(path, "w", encoding="utf-8")
+        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise UsageError(f"cannot write -f/--outfile {path}: {exc.strerror}") from None
     with handle:

@@ -32,15 +32,18 @@ def read_text(path: str, what: str, limit: int) -> str:
 
 def decode(data: bytes, what: str, limit: int) -> str:
     if len(data) > limit:
-        raise UsageError(f"{what} is larger than the limit of {limit // (1024 * 1024)} MiB",
-                         hint="split it into several scripts")
+        raise UsageError(
+            f"{what} is larger than the limit of {limit // (1024 * 1024)} MiB",
+            hint="split it into several scripts",
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{what} is not UTF-8 text (byte {exc.start + 1})",
-                         hint="save it as UTF-8") from None
+        raise UsageError(
+            f"{what} is not UTF-8 text (byte {exc.start + 1})", hint="save it as UTF-8"
+        ) from None
     if "\x00" in text:
         raise UsageError(f"{what} contains a NUL character", hint="is it a binary file?")
     return text
@@ -69,8 +72,10 @@ def variables(iqldata: str | None, pairs: list[str]) -> dict[str, Any]:
         name, sep, value = pair.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise UsageError(f"--var {pair.split('=')[0]!r} is not NAME=VALUE",
-                             hint="write --var name=value (a valid identifier before '=')")
+            raise UsageError(
+                f"--var {pair.split('=')[0]!r} is not NAME=VALUE",
+                hint="write --var name=value (a valid identifier before '=')",
+            )
         try:
             found[name] = json.loads(value)
         except ValueError:
@@ -84,8 +89,10 @@ def data_file(path: str) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise UsageError(f"data file {path} must hold a mapping of variable names to values",
-                         hint="for example: organization: {name: Acme}")
+        raise UsageError(
+            f"data file {path} must hold a mapping of variable names to values",
+            hint="for example: organization: {name: Acme}",
+        )
     return data
 
 
@@ -104,7 +111,7 @@ def _yaml_data(path: str, text: str) -> Any:
     import yaml  # costly to import: only when a YAML data file is given
 
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, col {mark.column + 1})" if mark is not None else ""

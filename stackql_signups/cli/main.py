@@ -1,4 +1,4 @@
-"""Entry point: `stackql-signups exec | shell | emulator`; maps every error to one message and an exit status."""
+"""Entry point: `stackql-signups exec | shell | emulator`; each error is one message and an exit status."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     shell_parser.set_defaults(handler=_run_shell)
 
     emulator_parser = commands.add_parser(
-        "emulator", help="serve a local emulator of the Partner API", description="A local Partner API emulator."
+        "emulator",
+        help="serve a local emulator of the Partner API",
+        description="A local Partner API emulator.",
     )
     if command == "emulator":
         _emulator_arguments(emulator_parser)

@@ -48,7 +48,7 @@ def _parse_yaml(path: Path) -> Any:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         text = path.read_text(encoding="utf-8")
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=loader)
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read the manifest file ({exc.strerror})") from None
     except UnicodeDecodeError:

@@ -159,8 +159,7 @@ def load_service(provider: Provider, entry: ServiceEntry) -> Service:
         for i, s in enumerate(doc.get("servers", []))
     )
     resources = tuple(
-        _resource(reader, provider, entry, key, resource, servers)
-        for key, resource in resources_doc.items()
+        _resource(reader, provider, entry, key, resource, servers) for key, resource in resources_doc.items()
     )
     return Service(
         id=entry.id,
@@ -208,7 +207,9 @@ def _sql_verbs(reader: _Reader, resource: Mapping[str, Any], path: str) -> dict[
     sql_verbs = reader.mapping(resource.get("sqlVerbs", {}) or {}, f"{path}.sqlVerbs")
     for verb, refs in sql_verbs.items():
         if verb not in SQL_VERBS:
-            raise reader.fail(f"{path}.sqlVerbs.{verb}", f"unknown SQL verb (use one of {', '.join(SQL_VERBS)})")
+            raise reader.fail(
+                f"{path}.sqlVerbs.{verb}", f"unknown SQL verb (use one of {', '.join(SQL_VERBS)})"
+            )
         for i, ref in enumerate(refs or []):
             target = reader.mapping(ref, f"{path}.sqlVerbs.{verb}[{i}]").get("$ref", "")
             verbs[str(target).rsplit("/", 1)[-1]] = verb.upper()
@@ -226,7 +227,9 @@ def _method(
 ) -> Method:
     method = reader.mapping(method, path)
     operation_ref = reader.field(reader.field(method, "operation", path, dict), "$ref", f"{path}.operation")
-    operation = reader.mapping(reader.resolve({"$ref": operation_ref}, f"{path}.operation.$ref"), operation_ref)
+    operation = reader.mapping(
+        reader.resolve({"$ref": operation_ref}, f"{path}.operation.$ref"), operation_ref
+    )
     pointer = operation_ref.split("/")
     http_method = pointer[-1].lower() if pointer else ""
     if http_method not in HTTP_METHODS or len(pointer) < 3:
@@ -334,7 +337,9 @@ def _response_schema(
     answer = responses.get(status)
     if answer is None:
         return None
-    answer = reader.mapping(reader.resolve(answer, f"{path}.responses.{status}"), f"{path}.responses.{status}")
+    answer = reader.mapping(
+        reader.resolve(answer, f"{path}.responses.{status}"), f"{path}.responses.{status}"
+    )
     media = reader.mapping(answer.get("content", {}), f"{path}.responses.{status}.content")
     json_media = media.get(str(response.get("mediaType", "application/json")))
     if not isinstance(json_media, Mapping) or "schema" not in json_media:

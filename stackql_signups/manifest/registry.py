@@ -34,7 +34,8 @@ def root_from_option(value: str | None) -> Path:
             text = str(json.loads(text).get("url") or json.loads(text).get("localDocRoot") or "")
         except (ValueError, AttributeError):
             raise UsageError(
-                "--registry is not valid JSON", hint='write --registry \'{"url": "file:///path/to/providers"}\''
+                "--registry is not valid JSON",
+                hint='write --registry \'{"url": "file:///path/to/providers"}\'',
             ) from None
     if text.startswith("file://"):
         text = text[len("file://") :]
@@ -81,13 +82,20 @@ class Registry:
             entry = provider.service_entry(name)
             if entry is None:
                 raise _unknown(
-                    f"service in provider {provider.name}", name, [s.name for s in provider.services], location
+                    f"service in provider {provider.name}",
+                    name,
+                    [s.name for s in provider.services],
+                    location,
                 )
             self._services[key] = loader.load_service(provider, entry)
         return self._services[key]
 
     def expand(
-        self, parts: tuple[str, ...], depth: int, default_provider: str | None, what: str,
+        self,
+        parts: tuple[str, ...],
+        depth: int,
+        default_provider: str | None,
+        what: str,
         location: Location | None = None,
     ) -> tuple[str, ...]:
         """Complete a name of `depth` parts, adding the provider chosen by `USE` when it is left out."""
@@ -95,21 +103,19 @@ class Registry:
             return parts
         if len(parts) == depth - 1 and default_provider:
             return (default_provider, *parts)
-        example = {1: "confluent", 2: "confluent.partner", 3: "confluent.partner.signups",
-                   4: "confluent.partner.signups.signup"}[depth]
+        shape = ".".join(("provider", "service", "resource", "method")[:depth])
         dotted = ".".join(parts)
-        if len(parts) == depth - 1:
-            hint = f"name the provider too (like {example}) or run `USE {parts[0] if depth == 1 else 'confluent'};` first"
-            if parts and parts[0] in self._provider_files:
-                hint = f"{what} names have {depth} parts, like {example}"
-        else:
-            hint = f"{what} names have {depth} parts, like {example}"
+        hint = f"{what} names have {depth} parts: {shape}"
+        if len(parts) == depth - 1 and not (parts and parts[0] in self._provider_files):
+            hint += "; or run `USE <provider>;` first and leave the provider out"
         raise BindError(f"'{dotted}' is not a {what} name", hint=hint, location=location)
 
     def resource_target(
         self, parts: tuple[str, ...], default_provider: str | None, location: Location | None = None
     ) -> Target:
-        provider_name, service_name, resource_name = self.expand(parts, 3, default_provider, "resource", location)
+        provider_name, service_name, resource_name = self.expand(
+            parts, 3, default_provider, "resource", location
+        )
         provider = self.provider(provider_name, location)
         service = self.service(provider, service_name, location)
         resource = service.resource(resource_name)
@@ -130,8 +136,13 @@ class Registry:
         method = target.resource.method(full[3])
         if method is None:
             names = [m.name for m in target.resource.methods]
-            raise _unknown(f"method of {target.resource.id}", full[3], names, location,
-                           stackql=f"could not find method for key = '{full[3]}'")
+            raise _unknown(
+                f"method of {target.resource.id}",
+                full[3],
+                names,
+                location,
+                stackql=f"could not find method for key = '{full[3]}'",
+            )
         return Target(target.provider, target.service, target.resource, method)
 
 

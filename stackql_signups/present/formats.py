@@ -60,12 +60,12 @@ class Presenter:
         rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|\n"
         lines = [rule]
         if not self.hide_headers:
-            header = "|".join(_center(c, w + 2) for c, w in zip(result.columns, widths))
+            header = "|".join(_center(c, w + 2) for c, w in zip(result.columns, widths, strict=True))
             lines += ["|" + header + "|\n", rule]
         for row in rows:
             # A multi-line cell (a template, a description) spreads over several lines of its row.
             for k in range(max(len(c) for c in row)):
-                parts = [(c[k] if k < len(c) else "").ljust(w) for c, w in zip(row, widths)]
+                parts = [(c[k] if k < len(c) else "").ljust(w) for c, w in zip(row, widths, strict=True)]
                 lines.append("|" + "|".join(f" {p} " for p in parts) + "|\n")
         if rows:
             lines.append(rule)
@@ -78,12 +78,12 @@ class Presenter:
             for row in result.rows:
                 self.out.write(cell(row[0]) + "\n")
             return
-        rows = [[_one_line(cell(v)) for v in row] for row in result.rows]
+        lines = [[_one_line(cell(v)) for v in row] for row in result.rows]
         if not self.hide_headers:
-            rows.insert(0, list(result.columns))
-        widths = [max(len(r[i]) for r in rows) for i in range(len(result.columns))] if rows else []
-        for row in rows:
-            self.out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+            lines.insert(0, list(result.columns))
+        widths = [max(len(r[i]) for r in lines) for i in range(len(result.columns))] if lines else []
+        for line in lines:
+            self.out.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() + "\n")
 
 
 def _center(text: str, width: int) -> str:

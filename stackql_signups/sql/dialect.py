@@ -8,7 +8,7 @@ from sqlglot.tokens import Tokenizer, TokenType
 class StackQLTokenizer(Tokenizer):
     """sqlglot's default string rules keep JSON payloads intact: `''` is a quote, backslashes stay."""
 
-    KEYWORDS = {
+    KEYWORDS = {  # noqa: RUF012 - sqlglot's tables are class attributes
         **Tokenizer.KEYWORDS,
         "EXEC": TokenType.EXECUTE,
         # `@@json` must be one parameter marker followed by the name, not two `@` tokens.

@@ -292,9 +292,11 @@ class _Parser:
 
     def identifier(self, what: str) -> str:
         token = self.peek()
-        if token is None or not (
-            token.token_type in (TokenType.IDENTIFIER, TokenType.VAR) or _IDENT.match(token.text)
-        ) or token.token_type == TokenType.STRING:
+        if (
+            token is None
+            or not (token.token_type in (TokenType.IDENTIFIER, TokenType.VAR) or _IDENT.match(token.text))
+            or token.token_type == TokenType.STRING
+        ):
             self.fail(what)
         assert token is not None
         self.advance()

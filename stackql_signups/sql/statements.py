@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
-Scalar = Union[str, int, float, bool, None]
+Scalar = str | int | float | bool | None
 
 
 @dataclass(frozen=True)
@@ -99,4 +98,4 @@ class Unsupported:
     source: Source = field(compare=False)
 
 
-Statement = Union[Exec, Show, ShowExecTemplate, Describe, Use, Unsupported]
+Statement = Exec | Show | ShowExecTemplate | Describe | Use | Unsupported
