@@ -1,0 +1,256 @@
+"""Send planned requests with one keep-alive httpx client per run; sync `Executor` and `AsyncExecutor`.
+
+Both share everything but the I/O: preparation here, judgement in `interpret`, delays in `retry`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from .._errors import RequestError
+from ..plan import PathKey, PlannedRequest
+from .auth import ClientCredentialsAuth, SecretAuth, build_auth
+from .config import DispatchConfig
+from .endpoint import base_url, is_loopback
+from .interpret import Context, Verdict, judge_exception, judge_response
+from .outcome import Outcome, RetryNotice
+from .retry import RetryPolicy
+from .schedule import has_key
+
+RetryHook = Callable[[RetryNotice], None]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A planned request made concrete: where it goes, its bytes, its auth and its message context."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    content: bytes | None
+    auth: SecretAuth
+    context: Context
+
+
+class _Dispatcher:
+    """What the sync and async executors share: settings, auth per base URL, request preparation."""
+
+    def __init__(
+        self,
+        config: DispatchConfig,
+        env: Mapping[str, str] | None,
+        rng: random.Random | None,
+        on_retry: RetryHook | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.config = config
+        self._env = os.environ if env is None else env
+        self._policy = RetryPolicy.from_config(config)
+        self._rng = rng or random.Random()
+        self._on_retry = on_retry
+        self._clock = clock
+        self._auths: dict[str, SecretAuth] = {}
+
+    def _client_options(self) -> dict[str, Any]:
+        c = self.config
+        return {
+            "timeout": httpx.Timeout(
+                connect=c.connect_timeout, read=c.read_timeout, write=c.read_timeout, pool=c.connect_timeout
+            ),
+            "verify": c.verify_tls,
+            "headers": {"User-Agent": c.user_agent},
+            "follow_redirects": False,  # a redirected POST could be replayed elsewhere; report it instead
+            # Proxy variables must not divert requests meant for a local emulator.
+            "trust_env": not (c.endpoint is not None and is_loopback(c.endpoint)),
+        }
+
+    def preflight(self, requests: Sequence[PlannedRequest]) -> None:
+        """Resolve endpoints and credentials for all requests: `UsageError` before anything is sent."""
+        for request in requests:
+            self.auth_for(base_url(request.server, self.config.endpoint))
+
+    def auth_for(self, base: str) -> SecretAuth:
+        """The auth for one base URL, built once so an OAuth token is cached across statements."""
+        auth = self._auths.get(base)
+        if auth is None:
+            auth = self._auths[base] = build_auth(self.config.auth, base, self._env, self._clock)
+        return auth
+
+    def prepare(self, request: PlannedRequest) -> Prepared:
+        base = base_url(request.server, self.config.endpoint)
+        auth = self.auth_for(base)
+        url = request.url(base)
+        content = None
+        if request.body is not None:
+            content = json.dumps(request.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        context = Context(
+            statement=request.statement,
+            label=request.label,
+            method_name=request.method_key.rsplit(".", 1)[-1],
+            url=url,
+            base=base,
+            read_timeout=self.config.read_timeout,
+            credential_hint=auth.credential_hint(),
+            token_url=auth.token_url if isinstance(auth, ClientCredentialsAuth) else None,
+            secrets=_body_secrets(request.body, request.secret_paths),
+        )
+        return Prepared(request.http_method, url, request.headers, content, auth, context)
+
+    def _with_auth_secrets(self, prepared: Prepared) -> Context:
+        # Read at judgement time: an OAuth token obtained during this attempt must be scrubbed too.
+        ctx = prepared.context
+        return Context(**{**ctx.__dict__, "secrets": ctx.secrets + prepared.auth.secrets()})
+
+    def _judge(
+        self,
+        prepared: Prepared,
+        attempt: int,
+        main: httpx.Request,
+        response: httpx.Response | None,
+        exc: httpx.HTTPError | RequestError | None,
+    ) -> Verdict:
+        ctx = self._with_auth_secrets(prepared)
+        if response is not None:
+            return judge_response(response, ctx, attempt)
+        assert exc is not None
+        return judge_exception(exc, ctx, attempt, main)
+
+    def _retry_delay(self, verdict: Verdict, attempt: int, statement: int) -> float | None:
+        """Seconds to wait before the next attempt, or None when this verdict is final."""
+        if verdict.retry_reason is None or not self._policy.allows(attempt):
+            return None
+        delay = self._policy.delay(attempt, verdict.retry_after, self._rng)
+        if self._on_retry is not None:
+            self._on_retry(RetryNotice(statement, attempt, delay, verdict.retry_reason))
+        return delay
+
+
+class Executor(_Dispatcher):
+    """Sends requests one at a time (safe to share between threads) over one keep-alive `httpx.Client`."""
+
+    def __init__(
+        self,
+        config: DispatchConfig,
+        *,
+        env: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        on_retry: RetryHook | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(config, env, rng, on_retry, clock)
+        self._sleep = sleep
+        self._client = httpx.Client(transport=transport, **self._client_options())
+
+    def send(self, request: PlannedRequest) -> Outcome:
+        """Send one request, retrying only where it certainly was not processed."""
+        prepared = self.prepare(request)
+        attempt = 0
+        while True:
+            attempt += 1
+            main = self._client.build_request(
+                prepared.method, prepared.url, headers=prepared.headers, content=prepared.content
+            )
+            try:
+                response = self._client.send(main, auth=prepared.auth)
+            except (httpx.HTTPError, RequestError) as exc:
+                verdict = self._judge(prepared, attempt, main, None, exc)
+            else:
+                verdict = self._judge(prepared, attempt, main, response, None)
+            delay = self._retry_delay(verdict, attempt, request.statement)
+            if delay is None:
+                return verdict.outcome
+            self._sleep(delay)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncExecutor(_Dispatcher):
+    """The same behaviour as `Executor` over one `httpx.AsyncClient`, for asyncio callers."""
+
+    def __init__(
+        self,
+        config: DispatchConfig,
+        *,
+        env: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+        on_retry: RetryHook | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(config, env, rng, on_retry, clock)
+        self._sleep = sleep
+        self._client = httpx.AsyncClient(transport=transport, **self._client_options())
+
+    async def send(self, request: PlannedRequest) -> Outcome:
+        """Send one request, retrying only where it certainly was not processed."""
+        prepared = self.prepare(request)
+        attempt = 0
+        while True:
+            attempt += 1
+            main = self._client.build_request(
+                prepared.method, prepared.url, headers=prepared.headers, content=prepared.content
+            )
+            try:
+                response = await self._client.send(main, auth=prepared.auth)
+            except (httpx.HTTPError, RequestError) as exc:
+                verdict = self._judge(prepared, attempt, main, None, exc)
+            else:
+                verdict = self._judge(prepared, attempt, main, response, None)
+            delay = self._retry_delay(verdict, attempt, request.statement)
+            if delay is None:
+                return verdict.outcome
+            await self._sleep(delay)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> AsyncExecutor:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def _body_secrets(body: Any, paths: tuple[PathKey, ...]) -> tuple[str, ...]:
+    """The string values at the body's secret paths (the link `token`), to scrub from messages."""
+    found: list[str] = []
+
+    def walk(node: Any, path: PathKey) -> None:
+        if not path:
+            if isinstance(node, str) and node:
+                found.append(node)
+            return
+        head, rest = path[0], path[1:]
+        if head == "*" and isinstance(node, list):
+            for item in node:
+                walk(item, rest)
+        elif has_key(node, head):
+            walk(node[head], rest)
+
+    for path in paths:
+        walk(body, path)
+    return tuple(found)

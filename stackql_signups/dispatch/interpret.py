@@ -1,0 +1,329 @@
+"""Pure judgements shared by the sync and async executors: what a response or a transport error means.
+
+The rule that keeps signups from being duplicated lives here: a retry is offered only when the request
+certainly was not processed (no connection, or 429); after a timeout, a reset or a 5xx the outcome is unknown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .._errors import ApiError, Location, NetworkError, RequestError
+from .endpoint import is_loopback
+from .outcome import Outcome, Status
+from .retry import parse_retry_after
+
+MASK = "********"
+MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; no real credential is that short
+MAX_SNIPPET = 200
+_NOT_SENT = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError, httpx.InvalidURL)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the messages about one request need to know; no secret is ever shown, only used to scrub."""
+
+    statement: int
+    label: str | None
+    method_name: str
+    url: str
+    base: str
+    read_timeout: float
+    credential_hint: str
+    token_url: str | None = None
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one attempt and, when it may be retried, why and the server's `Retry-After`."""
+
+    outcome: Outcome
+    retry_reason: str | None = None
+    retry_after: float | None = None
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with every secret value masked, longest first so a secret inside another is caught too."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= MIN_SECRET_LENGTH:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def judge_response(response: httpx.Response, ctx: Context, attempts: int) -> Verdict:
+    """The verdict on an HTTP answer: success, a retryable 429, a failure, or (5xx) an unknown outcome."""
+    status = response.status_code
+    request_id = response.headers.get("X-Request-Id")
+    if 200 <= status < 300:
+        row = _json(response)
+        return Verdict(
+            Outcome(
+                ctx.statement,
+                ctx.label,
+                "succeeded",
+                row=row if isinstance(row, dict) else None,
+                http_status=status,
+                request_id=request_id,
+                attempts=attempts,
+            )
+        )
+    error = api_error(response, ctx, attempts)
+    verdict_status: Status = "unknown" if status >= 500 or status == 303 else "failed"
+    outcome = Outcome(
+        ctx.statement,
+        ctx.label,
+        verdict_status,
+        error=error,
+        http_status=status,
+        request_id=request_id,
+        attempts=attempts,
+    )
+    if status == 429:
+        return Verdict(
+            outcome, "429 Too Many Requests", parse_retry_after(response.headers.get("Retry-After"))
+        )
+    return Verdict(outcome)
+
+
+def api_error(response: httpx.Response, ctx: Context, attempts: int) -> ApiError:
+    """One-line `ApiError` for a non-2xx answer: `409 Conflict: code: detail (request id X)` plus a hint."""
+    status = response.status_code
+    reason = response.reason_phrase or httpx.codes.get_reason_phrase(status) or "HTTP"
+    request_id = response.headers.get("X-Request-Id")
+    errors = _failure_errors(response)
+    first = errors[0] if errors else {}
+    code = _text(first.get("code"))
+    title = _text(first.get("title"))
+    texts = [t for t in map(_error_text, errors) if t]
+    if not texts and not errors:
+        texts = _fallback_text(response)
+    summary = "; ".join(dict.fromkeys(texts[:3])) + (f" (+{len(texts) - 3} more)" if len(texts) > 3 else "")
+    parts = [f"{status} {reason}"] + [p for p in (code, summary) if p]
+    tail = [f"{attempts} attempts"] if attempts > 1 else []
+    if request_id:
+        tail.append(f"request id {request_id}")
+    message = ": ".join(parts) + (f" ({'; '.join(tail)})" if tail else "")
+    if status >= 500 or status == 303:
+        message += "; the outcome is unknown"
+    hint = _hint(status, response, errors, ctx)
+    return ApiError(
+        _one_line(scrub(message, ctx.secrets)),
+        status=status,
+        code=scrub(code, ctx.secrets) if code else None,
+        title=scrub(title, ctx.secrets) if title else None,
+        detail=scrub(_text(first.get("detail")), ctx.secrets) or None,
+        request_id=request_id,
+        hint=scrub(hint, ctx.secrets) if hint else None,
+        location=Location(statement=ctx.statement),
+    )
+
+
+def unknown_hint(ctx: Context) -> str:
+    """What to do when a request may or may not have been processed."""
+    if is_loopback(ctx.base):
+        where = f"GET {ctx.base}/_emulator/state shows what the emulator stored"
+    else:
+        where = "look the organization up in Confluent Cloud before re-running"
+    if ctx.method_name == "activate_signup":
+        safe = "re-running is safe: an activation already done is refused with 409"
+    else:
+        safe = (
+            "re-running is safe only where the API refuses duplicates "
+            "(a signup with the same entitlement external_id is refused with 409)"
+        )
+    return f"it may have been processed: {where}; {safe}"
+
+
+def _hint(status: int, response: httpx.Response, errors: list[dict[str, Any]], ctx: Context) -> str | None:
+    if status == 400 or status == 422:
+        fields = _fields(errors)
+        if fields:
+            return f"the API rejected {', '.join(fields)}: correct the statement and re-run"
+        return "the API rejected the request body: check it against DESCRIBE METHOD"
+    if status == 401:
+        challenge = _challenge_text(response.headers.get("WWW-Authenticate"))
+        return ctx.credential_hint + (f" (the server says: {challenge})" if challenge else "")
+    if status == 403:
+        return (
+            "the credentials were accepted but may not do this: the partner API needs a partner account's "
+            "key, or an OAuth client with the partner:create scope"
+        )
+    if status == 409:
+        if ctx.method_name == "activate_signup":
+            return "the signup of that organization is already complete"
+        location = response.headers.get("Location")
+        return (
+            "nothing new was created: an organization for this entitlement (external_id) already exists"
+            + (f" at {location}" if location else "")
+        )
+    if status == 429:
+        wait = parse_retry_after(response.headers.get("Retry-After"))
+        after = f"wait {wait:g} s" if wait is not None else "wait"
+        return f"the API is rate limiting these credentials; nothing was processed: {after} and re-run"
+    if status >= 500 or status == 303:
+        return unknown_hint(ctx)
+    if status in (404, 405):
+        return f"the server at {ctx.base} does not offer this operation: check --endpoint"
+    if 300 <= status < 400:
+        location = response.headers.get("Location")
+        return (
+            "the endpoint redirects"
+            + (f" to {location}" if location else "")
+            + ": pass that URL to --endpoint"
+        )
+    return None
+
+
+def judge_exception(
+    exc: httpx.HTTPError | RequestError, ctx: Context, attempts: int, main: httpx.Request
+) -> Verdict:
+    """The verdict on a transport error: retryable only if the request cannot have reached the API."""
+    where = Location(statement=ctx.statement)
+    if isinstance(exc, RequestError):  # raised by the auth flow: the token was refused
+        exc.location = exc.location or where
+        return Verdict(Outcome(ctx.statement, ctx.label, "failed", error=exc, attempts=attempts))
+    detail = _one_line(scrub(str(exc) or type(exc).__name__, ctx.secrets))
+    sent_request = _request_of(exc)
+    token_phase = sent_request is not None and sent_request is not main
+    counted = f" ({attempts} attempts)" if attempts > 1 else ""
+    target = ctx.token_url if token_phase and ctx.token_url else ctx.url
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+        tls = "CERTIFICATE" in detail.upper() or "SSL" in detail.upper()
+        what = "timed out" if isinstance(exc, httpx.TimeoutException) else detail
+        error = NetworkError(
+            f"could not connect to {_origin(target)}: {what}{counted}; nothing was sent",
+            hint=(
+                "the server's TLS certificate is not trusted: fix the trust store, "
+                "or pass --insecure for a test server"
+                if tls
+                else "check --endpoint, the network and any proxy settings, then re-run"
+            ),
+            location=where,
+        )
+        outcome = Outcome(ctx.statement, ctx.label, "failed", error=error, attempts=attempts)
+        # A refused connection or failed handshake never carried the request: retrying cannot duplicate it.
+        return Verdict(outcome, None if tls else f"could not connect ({what})")
+    if isinstance(exc, _NOT_SENT):
+        error = NetworkError(
+            f"could not send to {target}: {detail}; nothing was sent",
+            hint="check --endpoint and any proxy settings",
+            location=where,
+        )
+        return Verdict(Outcome(ctx.statement, ctx.label, "failed", error=error, attempts=attempts))
+    reason = _lost_reason(exc, ctx)
+    if token_phase:
+        error = NetworkError(
+            f"token request to {target} failed: {reason}{counted}; the request itself was not sent",
+            hint="check --endpoint and the network, then re-run",
+            location=where,
+        )
+        return Verdict(Outcome(ctx.statement, ctx.label, "failed", error=error, attempts=attempts))
+    error = NetworkError(
+        f"{reason} ({ctx.url}){counted}: the outcome is unknown",
+        outcome_unknown=True,
+        hint=unknown_hint(ctx),
+        location=where,
+    )
+    return Verdict(Outcome(ctx.statement, ctx.label, "unknown", error=error, attempts=attempts))
+
+
+def _lost_reason(exc: httpx.HTTPError, ctx: Context) -> str:
+    if isinstance(exc, httpx.ReadTimeout):
+        return f"no answer within {ctx.read_timeout:g} s (--timeout)"
+    if isinstance(exc, httpx.WriteTimeout):
+        return "timed out while sending the request"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server closed the connection without a complete answer"
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+        return "the connection was lost"
+    return f"the request failed ({type(exc).__name__})"
+
+
+def _request_of(exc: httpx.HTTPError) -> httpx.Request | None:
+    try:
+        return exc.request
+    except RuntimeError:  # httpx raises when no request was attached
+        return None
+
+
+def _origin(url: str) -> str:
+    parsed = httpx.URL(url)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
+
+
+def _json(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _failure_errors(response: httpx.Response) -> list[dict[str, Any]]:
+    body = _json(response)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list):
+        return [e for e in errors if isinstance(e, dict)]
+    if isinstance(body, dict) and ("code" in body or "message" in body or "error" in body):
+        # Not a Failure, but close enough to read (e.g. `{"error_code": 40101, "message": "..."}`).
+        return [
+            {
+                "code": body.get("code") or body.get("error"),
+                "detail": body.get("message") or body.get("error_description"),
+            }
+        ]
+    return []
+
+
+def _fallback_text(response: httpx.Response) -> list[str]:
+    """A short snippet of a non-JSON error body (a proxy's HTML page, say), or nothing."""
+    kind = response.headers.get("Content-Type", "")
+    if not response.content or not (kind.startswith("text/") or "json" in kind):
+        return []
+    text = " ".join(response.text.split())
+    return [text[:MAX_SNIPPET] + ("..." if len(text) > MAX_SNIPPET else "")] if text else []
+
+
+def _fields(errors: list[dict[str, Any]]) -> list[str]:
+    found: list[str] = []
+    for item in errors:
+        source = item.get("source")
+        if not isinstance(source, dict):
+            continue
+        pointer, parameter = source.get("pointer"), source.get("parameter")
+        if isinstance(pointer, str) and pointer.strip("/"):
+            steps = pointer.strip("/").split("/")
+            found.append(".".join(p.replace("~1", "/").replace("~0", "~") for p in steps))
+        if isinstance(parameter, str) and parameter:
+            found.append("@" + parameter)
+    return list(dict.fromkeys(found))
+
+
+def _challenge_text(header: str | None) -> str | None:
+    if not header:
+        return None
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower().endswith("error_description"):
+            return value.strip().strip('"') or None
+    return None
+
+
+def _error_text(item: dict[str, Any]) -> str:
+    """What one `Error` says: its detail, else its title, else its message."""
+    return _text(item.get("detail")) or _text(item.get("title")) or _text(item.get("message"))
+
+
+def _text(value: Any) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
