@@ -157,9 +157,8 @@ def _hint(status: int, response: httpx.Response, errors: list[dict[str, Any]], c
         if ctx.method_name == "activate_signup":
             return "the signup of that organization is already complete"
         location = response.headers.get("Location")
-        return (
-            "nothing new was created: an organization for this entitlement (external_id) already exists"
-            + (f" at {location}" if location else "")
+        return "nothing new was created: this entitlement (external_id) is already signed up" + (
+            f" ({location})" if location else ""
         )
     if status == 429:
         wait = parse_retry_after(response.headers.get("Retry-After"))

@@ -90,6 +90,12 @@ class RunSummary:
         """0 when every statement succeeded, else `RequestError.exit_status` (1)."""
         return 0 if self.ok else RequestError.exit_status
 
+    def labelled_rows(self) -> dict[str, dict[str, Any]]:
+        """The rows of labelled statements that succeeded, for `prior_rows` of a later run (the shell)."""
+        return {
+            o.label: o.row for o in self.outcomes if o.label and o.status == "succeeded" and o.row is not None
+        }
+
     def describe(self) -> str:
         """One line for stderr: `4 statements: 2 succeeded, 1 failed, 0 unknown, 1 not sent`."""
         noun = "statement" if self.total == 1 else "statements"

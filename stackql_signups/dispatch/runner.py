@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
 
 from ..plan import PlannedRequest
 from .config import DispatchConfig
@@ -23,13 +24,14 @@ def run(
     executor: Executor | None = None,
     env: Mapping[str, str] | None = None,
     on_retry: RetryHook | None = None,
+    prior_rows: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> RunSummary:
     """Send `requests`, calling `on_outcome` per statement in script order; `UsageError` before sending."""
     own = executor is None
     active = executor if executor is not None else Executor(config, env=env, on_retry=on_retry)
     try:
         active.preflight(requests)
-        schedule = Schedule(requests, config.on_error)
+        schedule = Schedule(requests, config.on_error, prior_rows)
         if config.concurrency <= 1:
             _sequential(schedule, active, on_outcome)
         else:
@@ -76,13 +78,14 @@ async def arun(
     executor: AsyncExecutor | None = None,
     env: Mapping[str, str] | None = None,
     on_retry: RetryHook | None = None,
+    prior_rows: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> RunSummary:
     """The asyncio form of `run`: the same order, chaining, `--on-error` and `--concurrency`."""
     own = executor is None
     active = executor if executor is not None else AsyncExecutor(config, env=env, on_retry=on_retry)
     try:
         active.preflight(requests)
-        schedule = Schedule(requests, config.on_error)
+        schedule = Schedule(requests, config.on_error, prior_rows)
         limit = max(config.concurrency, 1)
         running: dict[asyncio.Task[Outcome], int] = {}
         try:

@@ -6,13 +6,12 @@ Pure bookkeeping with no I/O, shared by the sequential, threaded and asyncio run
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from .._errors import Location, RequestError
 from ..plan import PathKey, PlannedRequest
-from ..sql.statements import Reference
 from .config import OnError
 from .outcome import Outcome
 
@@ -22,17 +21,25 @@ _PAST = {"failed": "failed", "unknown": "has an unknown outcome", "not_sent": "w
 class Schedule:
     """Tracks each statement from waiting to reported; `take` hands out the statements ready to send."""
 
-    def __init__(self, requests: Sequence[PlannedRequest], on_error: OnError = "stop") -> None:
+    def __init__(
+        self,
+        requests: Sequence[PlannedRequest],
+        on_error: OnError = "stop",
+        prior_rows: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self._requests = list(requests)
         self._on_error = on_error
+        # Rows of labelled statements of earlier runs (a shell session), for references this run cannot fill.
+        self._prior_rows = dict(prior_rows or {})
         labels: dict[str, int] = {}
-        self._deps: list[tuple[int, ...]] = []
+        self._sources: list[dict[str, int]] = []
         for index, request in enumerate(self._requests):
-            # A label used before it is defined was already refused by bind; ignore it here.
-            deps = {labels[ref.label] for _, ref in request.references if ref.label in labels}
-            self._deps.append(tuple(sorted(deps)))
+            self._sources.append(
+                {ref.label: labels[ref.label] for _, ref in request.references if ref.label in labels}
+            )
             if request.label is not None:
                 labels[request.label] = index
+        self._deps = [tuple(sorted(set(sources.values()))) for sources in self._sources]
         self._results: list[Outcome | None] = [None] * len(self._requests)
         self._pending = list(range(len(self._requests)))
         self._in_flight: set[int] = set()
@@ -107,29 +114,27 @@ class Schedule:
         body = copy.deepcopy(request.body)
         query = list(request.query)
         for path, ref in request.references:
-            source = self._results[self._deps_by_label(index, ref)]
-            row = source.row if source is not None else None
+            source_index = self._sources[index].get(ref.label)
+            if source_index is None:
+                row = self._prior_rows.get(ref.label)
+                if row is None:
+                    reason = f"it needs ${{{ref}}}, but no result labelled {ref.label} is available"
+                    return self._not_sent(request, reason)
+                origin = f"the earlier statement labelled {ref.label}"
+            else:
+                source = self._results[source_index]
+                row = source.row if source is not None else None
+                origin = f"statement {self._requests[source_index].statement} ({ref.label})"
             if row is None or ref.field not in row:
-                return Outcome(
-                    request.statement,
-                    request.label,
-                    "failed",
-                    error=RequestError(
-                        f"statement {source.statement if source else '?'} ({ref.label}) answered without "
-                        f"'{ref.field}', which ${{{ref}}} needs; not sent",
-                        location=Location(statement=request.statement),
-                    ),
+                error = RequestError(
+                    f"{origin} answered without '{ref.field}', which ${{{ref}}} needs; not sent",
+                    location=Location(statement=request.statement),
                 )
+                return Outcome(request.statement, request.label, "failed", error=error)
             value = row[ref.field]
             if not _set_path(body, path, value):
                 query = [(k, _query_text(value) if (k,) == tuple(path) else v) for k, v in query]
         return replace(request, body=body, query=tuple(query), references=())
-
-    def _deps_by_label(self, index: int, ref: Reference) -> int:
-        for dep in reversed(self._deps[index]):
-            if self._requests[dep].label == ref.label:
-                return dep
-        raise LookupError(f"no earlier statement is labelled {ref.label}")  # bind prevents this
 
     def _not_sent(self, request: PlannedRequest, reason: str) -> Outcome:
         error = RequestError(f"not sent: {reason}", location=Location(statement=request.statement))

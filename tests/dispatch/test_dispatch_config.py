@@ -1,0 +1,129 @@
+"""Dispatch flags: parsing, validation and the `--auth` JSON form."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from stackql_signups._errors import UsageError
+from stackql_signups.dispatch import AuthSettings, DispatchConfig, add_arguments, config_from_args
+from stackql_signups.manifest.model import AuthConfig
+
+from dispatch_support import CANARY_SECRET
+
+
+def parse(*argv: str, provider_auth: AuthConfig | None = None) -> DispatchConfig:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return config_from_args(parser.parse_args(list(argv)), provider_auth)
+
+
+def test_defaults() -> None:
+    config = parse()
+    assert config.endpoint is None
+    assert (config.connect_timeout, config.read_timeout) == (10.0, 30.0)
+    assert config.verify_tls is True and config.retries == 2 and config.concurrency == 1
+    assert config.on_error == "stop"
+    assert config.user_agent.startswith("stackql-signups/")
+    assert config.auth == AuthSettings(type="basic")
+    assert config.auth.variables == ("CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_API_SECRET")
+
+
+def test_every_flag() -> None:
+    config = parse(
+        "--endpoint", "http://127.0.0.1:8080/", "--connect-timeout", "1.5", "--timeout", "7",
+        "--insecure", "--retries", "0", "--on-error", "continue", "--concurrency", "4",
+    )  # fmt: skip
+    assert config.endpoint == "http://127.0.0.1:8080"
+    assert (config.connect_timeout, config.read_timeout, config.retries, config.concurrency) == (1.5, 7.0, 0, 4)
+    assert config.verify_tls is False and config.on_error == "continue"
+
+
+def test_local_endpoint_is_left_for_the_cli() -> None:
+    assert parse("--endpoint", "local").endpoint == "local"
+
+
+def test_manifest_auth_is_used_and_auth_flag_overrides_it() -> None:
+    manifest = AuthConfig(type="basic", username_var="MANIFEST_KEY", password_var="MANIFEST_SECRET")
+    assert parse(provider_auth=manifest).auth.variables == ("MANIFEST_KEY", "MANIFEST_SECRET")
+    flag = '{"confluent": {"type": "basic", "username_var": "MY_KEY", "password_var": "MY_SECRET"}}'
+    assert parse("--auth", flag, provider_auth=manifest).auth.variables == ("MY_KEY", "MY_SECRET")
+
+
+def test_oauth2_in_both_spellings() -> None:
+    ours = '{"confluent": {"type": "oauth2", "client_id_var": "CID", "client_secret_var": "CSECRET", '
+    ours += '"token_url": "/oauth2/token", "scopes": ["partner:create"]}}'
+    stackql = '{"confluent": {"type": "oauth2", "grant_type": "client_credentials", '
+    stackql += '"client_id_env_var": "CID", "client_secret_env_var": "CSECRET", "scopes": "partner:create"}}'
+    for text in (ours, stackql):
+        auth = parse("--auth", text).auth
+        assert auth.type == "oauth2"
+        assert auth.variables == ("CID", "CSECRET")
+        assert auth.token_url == "/oauth2/token" and auth.scopes == ("partner:create",)
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--retries", "-1"], "--retries must be between 0 and 10"),
+        (["--retries", "two"], "--retries must be a whole number"),
+        (["--concurrency", "0"], "--concurrency must be between 1 and 64"),
+        (["--timeout", "0"], "--timeout must be a number of seconds greater than 0"),
+        (["--timeout", "nan"], "--timeout must be a number of seconds greater than 0"),
+        (["--connect-timeout", "-3"], "--connect-timeout must be a number of seconds greater than 0"),
+        (["--connect-timeout", "soon"], "--connect-timeout must be a number of seconds"),
+        (["--on-error", "ignore"], "--on-error must be stop or continue"),
+        (["--endpoint", "ftp://example.com"], "--endpoint must be an http:// or https:// URL"),
+        (["--endpoint", "http://:99"], "--endpoint must be an http:// or https:// URL"),
+        (["--endpoint", "http://host:notaport"], "--endpoint must be an http:// or https:// URL"),
+        (["--auth", "{not json"], "--auth is not valid JSON"),
+        (["--auth", "[]"], "--auth must be a JSON object"),
+        (["--auth", '{"google": {"type": "basic"}}'], "no entry for provider 'confluent'"),
+        (["--auth", '{"confluent": {"type": "apikey"}}'], "auth type 'apikey' is not supported"),
+        (["--auth", '{"confluent": {"type": "basic", "username_var": "1BAD"}}'], "name of an environment variable"),
+        (["--auth", '{"confluent": {"type": "oauth2", "grant_type": "password"}}'], "client_credentials"),
+        (["--auth", '{"confluent": {"type": "oauth2", "token_url": "oauth"}}'], "token_url must be"),
+        (["--auth", '{"confluent": {"type": "oauth2", "scopes": [1]}}'], "scopes must be a list"),
+    ],
+)
+def test_bad_values_are_usage_errors(argv: list[str], fragment: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(*argv)
+    assert fragment in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+def test_auth_errors_never_echo_values() -> None:
+    # A secret pasted where a variable name belongs must not be printed back.
+    pasted = f'{{"confluent": {{"type": "basic", "username": "{CANARY_SECRET}"}}}}'
+    with pytest.raises(UsageError) as caught:
+        parse("--auth", pasted)
+    assert "unknown key username" in caught.value.message
+    assert CANARY_SECRET not in caught.value.describe()
+    as_var = f'{{"confluent": {{"type": "basic", "password_var": "{CANARY_SECRET}"}}}}'
+    with pytest.raises(UsageError) as caught:
+        parse("--auth", as_var)
+    assert CANARY_SECRET not in caught.value.describe()
+    broken = f'{{"confluent": {{"type": "basic", "password_var": "{CANARY_SECRET}"'
+    with pytest.raises(UsageError) as caught:
+        parse("--auth", broken)
+    assert CANARY_SECRET not in caught.value.describe()
+
+
+def test_help_lists_the_flags() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    text = parser.format_help()
+    for flag in ("--endpoint", "--auth", "--connect-timeout", "--timeout", "--insecure", "--retries",
+                 "--on-error", "--concurrency"):  # fmt: skip
+        assert flag in text
+
+
+def test_config_module_does_not_import_httpx() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, stackql_signups.dispatch as d; d.DispatchConfig(); print('httpx' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
