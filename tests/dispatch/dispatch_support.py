@@ -123,7 +123,13 @@ def failure(
     headers: dict[str, str] | None = None,
     request_id: str = "req-9",
 ) -> httpx.Response:
-    error: dict[str, Any] = {"id": "e1", "status": str(status), "code": code, "title": title, "detail": detail}
+    error: dict[str, Any] = {
+        "id": "e1",
+        "status": str(status),
+        "code": code,
+        "title": title,
+        "detail": detail,
+    }
     if pointer is not None:
         error["source"] = {"pointer": pointer}
     return httpx.Response(
@@ -134,7 +140,9 @@ def failure(
 class Recorder:
     """A MockTransport handler that answers from a script of responses/exceptions and records requests."""
 
-    def __init__(self, *answers: httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]) -> None:
+    def __init__(
+        self, *answers: httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+    ) -> None:
         self.answers = list(answers)
         self.requests: list[httpx.Request] = []
 

@@ -8,14 +8,6 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-
-from stackql_signups._errors import UsageError
-from stackql_signups.dispatch.auth import BasicEnvAuth, ClientCredentialsAuth, build_auth, credentials
-from stackql_signups.dispatch.config import AuthSettings
-from stackql_signups.dispatch.endpoint import base_url, is_loopback, resolve
-from stackql_signups.dispatch.executor import Executor
-from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
-
 from dispatch_support import (
     CANARY_ENV,
     CANARY_KEY,
@@ -26,6 +18,13 @@ from dispatch_support import (
     created,
     planned,
 )
+
+from stackql_signups._errors import UsageError
+from stackql_signups.dispatch.auth import BasicEnvAuth, ClientCredentialsAuth, build_auth, credentials
+from stackql_signups.dispatch.config import AuthSettings
+from stackql_signups.dispatch.endpoint import base_url, is_loopback, resolve
+from stackql_signups.dispatch.executor import Executor
+from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
 OAUTH = AuthSettings(type="oauth2", client_id_var="CID", client_secret_var="CSECRET")
 OAUTH_ENV = {"CID": CANARY_KEY, "CSECRET": CANARY_SECRET}
@@ -65,7 +64,9 @@ def test_missing_credentials_for_the_real_api_name_the_variables() -> None:
         credentials(AuthSettings(), REAL, {})
     assert "set CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET" in caught.value.message
     with pytest.raises(UsageError) as caught:
-        credentials(AuthSettings(), REAL, {"CONFLUENT_CLOUD_API_KEY": CANARY_KEY, "CONFLUENT_CLOUD_API_SECRET": ""})
+        credentials(
+            AuthSettings(), REAL, {"CONFLUENT_CLOUD_API_KEY": CANARY_KEY, "CONFLUENT_CLOUD_API_SECRET": ""}
+        )
     assert caught.value.message.endswith("set CONFLUENT_CLOUD_API_SECRET")
     assert_no_secrets(caught.value)
     with pytest.raises(UsageError) as caught:
@@ -97,7 +98,10 @@ def test_basic_header_and_repr() -> None:
     sent = next(flow)
     expected = base64.b64encode(f"{CANARY_KEY}:{CANARY_SECRET}".encode()).decode()
     assert sent.headers["Authorization"] == f"Basic {expected}"
-    assert repr(auth) == "BasicEnvAuth(username_var='CONFLUENT_CLOUD_API_KEY', password_var='CONFLUENT_CLOUD_API_SECRET')"
+    assert (
+        repr(auth)
+        == "BasicEnvAuth(username_var='CONFLUENT_CLOUD_API_KEY', password_var='CONFLUENT_CLOUD_API_SECRET')"
+    )
     assert_no_secrets(auth, credentials(AuthSettings(), REAL, CANARY_ENV), auth.credential_hint())
     assert expected not in repr(sent.headers)  # httpx masks Authorization in reprs too
 
@@ -120,15 +124,23 @@ class TokenServer:
             expected = base64.b64encode(f"{CANARY_KEY}:{CANARY_SECRET}".encode()).decode()
             if self.refuse_client or request.headers.get("Authorization") != f"Basic {expected}":
                 return httpx.Response(
-                    401, json={"error": "invalid_client", "error_description": "the client id or secret is invalid"}
+                    401,
+                    json={
+                        "error": "invalid_client",
+                        "error_description": "the client id or secret is invalid",
+                    },
                 )
             token = f"tok-{len(self.issued)}-{CANARY_SECRET[::-1]}"
             self.issued.append(token)
-            return httpx.Response(200, json={"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in})
+            return httpx.Response(
+                200, json={"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in}
+            )
         self.api_calls += 1
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if self.refuse_api or token not in self.issued or token in self.revoked:
-            return httpx.Response(401, json={"errors": [{"code": "user_unauthenticated", "detail": "bad token"}]})
+            return httpx.Response(
+                401, json={"errors": [{"code": "user_unauthenticated", "detail": "bad token"}]}
+            )
         return created()
 
 
@@ -172,7 +184,8 @@ def test_oauth_refreshes_once_on_401() -> None:
         assert len(server.issued) == 3
     assert outcome.status == "failed" and outcome.http_status == 401
     assert "check the OAuth client id in CID and its secret in CSECRET" in (outcome.error.hint or "")  # type: ignore[union-attr]
-    assert_no_secrets(outcome, outcome.error, *server.issued)  # tokens carry the reversed secret, not the secret
+    # The issued tokens carry the secret reversed, not the secret itself, so they may be checked as texts too.
+    assert_no_secrets(outcome, outcome.error, *server.issued)
 
 
 def test_oauth_refused_client_fails_before_sending() -> None:
@@ -182,7 +195,9 @@ def test_oauth_refused_client_fails_before_sending() -> None:
     assert outcome.status == "failed" and server.api_calls == 0
     assert outcome.error is not None
     message = outcome.error.message
-    assert message.startswith("token request to https://api.confluent.cloud/oauth2/token failed: 401 Unauthorized")
+    assert message.startswith(
+        "token request to https://api.confluent.cloud/oauth2/token failed: 401 Unauthorized"
+    )
     assert "invalid_client" in message
     assert "partner:create" in (outcome.error.hint or "")
     assert_no_secrets(outcome, outcome.error)
@@ -220,7 +235,9 @@ def test_async_oauth_flow_matches() -> None:
     server = TokenServer()
 
     async def main() -> list[str]:
-        async with AsyncExecutor(config(auth=OAUTH), env=OAUTH_ENV, transport=httpx.MockTransport(server)) as ex:
+        async with AsyncExecutor(
+            config(auth=OAUTH), env=OAUTH_ENV, transport=httpx.MockTransport(server)
+        ) as ex:
             first = await ex.send(planned(1))
             server.revoked.add(server.issued[0])
             second = await ex.send(planned(2))
@@ -239,7 +256,9 @@ def test_token_request_carries_timeouts_and_user_agent() -> None:
             return httpx.Response(200, json={"access_token": "t" * 20, "expires_in": 3600})
         return created()
 
-    with Executor(config(auth=OAUTH, read_timeout=4.0), env=OAUTH_ENV, transport=httpx.MockTransport(handler)) as ex:
+    with Executor(
+        config(auth=OAUTH, read_timeout=4.0), env=OAUTH_ENV, transport=httpx.MockTransport(handler)
+    ) as ex:
         ex.send(planned(1))
     token_request = seen[0]
     assert token_request.extensions["timeout"]["read"] == 4.0

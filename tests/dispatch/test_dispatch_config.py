@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 
 import pytest
+from dispatch_support import CANARY_SECRET
 
 from stackql_signups._errors import UsageError
 from stackql_signups.dispatch import AuthSettings, DispatchConfig, add_arguments, config_from_args
 from stackql_signups.manifest.model import AuthConfig
-
-from dispatch_support import CANARY_SECRET
 
 
 def parse(*argv: str, provider_auth: AuthConfig | None = None) -> DispatchConfig:
@@ -36,7 +35,12 @@ def test_every_flag() -> None:
         "--insecure", "--retries", "0", "--on-error", "continue", "--concurrency", "4",
     )  # fmt: skip
     assert config.endpoint == "http://127.0.0.1:8080"
-    assert (config.connect_timeout, config.read_timeout, config.retries, config.concurrency) == (1.5, 7.0, 0, 4)
+    assert (config.connect_timeout, config.read_timeout, config.retries, config.concurrency) == (
+        1.5,
+        7.0,
+        0,
+        4,
+    )
     assert config.verify_tls is False and config.on_error == "continue"
 
 
@@ -81,7 +85,10 @@ def test_oauth2_in_both_spellings() -> None:
         (["--auth", "[]"], "--auth must be a JSON object"),
         (["--auth", '{"google": {"type": "basic"}}'], "no entry for provider 'confluent'"),
         (["--auth", '{"confluent": {"type": "apikey"}}'], "auth type 'apikey' is not supported"),
-        (["--auth", '{"confluent": {"type": "basic", "username_var": "1BAD"}}'], "name of an environment variable"),
+        (
+            ["--auth", '{"confluent": {"type": "basic", "username_var": "1BAD"}}'],
+            "name of an environment variable",
+        ),
         (["--auth", '{"confluent": {"type": "oauth2", "grant_type": "password"}}'], "client_credentials"),
         (["--auth", '{"confluent": {"type": "oauth2", "token_url": "oauth"}}'], "token_url must be"),
         (["--auth", '{"confluent": {"type": "oauth2", "scopes": [1]}}'], "scopes must be a list"),

@@ -8,11 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-
-from stackql_signups._errors import UsageError
-from stackql_signups.dispatch import AsyncExecutor, Executor, RetryNotice
-from stackql_signups.dispatch.config import DispatchConfig
-
 from dispatch_support import (
     CANARY_ENV,
     CANARY_TOKEN,
@@ -24,6 +19,10 @@ from dispatch_support import (
     link,
     planned,
 )
+
+from stackql_signups._errors import UsageError
+from stackql_signups.dispatch import AsyncExecutor, Executor, RetryNotice
+from stackql_signups.dispatch.config import DispatchConfig
 
 
 class Sleeps:
@@ -62,7 +61,7 @@ def test_timeouts_and_tls_settings_reach_the_client() -> None:
 
 
 def test_connect_errors_are_retried_with_backoff_then_succeed() -> None:
-    sleeps, notices = Sleeps(), []
+    sleeps, notices = Sleeps(), list[RetryNotice]()
     recorder = Recorder(httpx.ConnectError("refused"), httpx.ConnectError("refused"), created())
     with executor(recorder, config(retries=2), sleep=sleeps, on_retry=notices.append) as ex:
         outcome = ex.send(planned(4))
@@ -80,7 +79,8 @@ def test_connect_errors_exhaust_the_retries() -> None:
     assert outcome.status == "failed" and outcome.attempts == 3 and len(recorder.requests) == 3
     assert outcome.error is not None
     assert outcome.error.message == (
-        "could not connect to https://api.confluent.cloud: [Errno 111] Connection refused (3 attempts); nothing was sent"
+        "could not connect to https://api.confluent.cloud: [Errno 111] Connection refused (3 attempts); "
+        "nothing was sent"
     )
     assert len(outcome.error.describe().splitlines()) == 2  # the message, then the hint
     assert not outcome.sent
@@ -160,7 +160,9 @@ def test_credentials_are_checked_before_anything_is_sent() -> None:
 
 
 def test_redirects_are_reported_not_followed() -> None:
-    recorder = Recorder(httpx.Response(308, headers={"Location": "https://elsewhere.example/partner/v2/signup"}))
+    recorder = Recorder(
+        httpx.Response(308, headers={"Location": "https://elsewhere.example/partner/v2/signup"})
+    )
     with executor(recorder) as ex:
         outcome = ex.send(planned())
     assert outcome.status == "failed" and len(recorder.requests) == 1
@@ -199,7 +201,12 @@ def test_async_executor_behaves_the_same() -> None:
 
 def test_body_is_compact_utf8_json() -> None:
     recorder = Recorder(created())
-    body = {"organization": {"name": "Zürich AG", "sso_config": {"kind": "k", "tenant_id": "t"}}, "entitlement": {}}
+    body = {
+        "organization": {"name": "Zürich AG", "sso_config": {"kind": "k", "tenant_id": "t"}},
+        "entitlement": {},
+    }
     with executor(recorder) as ex:
         ex.send(planned(1, body=body))
-    assert recorder.requests[0].content == json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    assert (
+        recorder.requests[0].content == json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    )

@@ -7,12 +7,11 @@ from email.utils import formatdate
 
 import httpx
 import pytest
+from dispatch_support import CANARY_SECRET, CANARY_TOKEN, assert_no_secrets, created, failure
 
 from stackql_signups._errors import ApiError, NetworkError
 from stackql_signups.dispatch.interpret import Context, judge_exception, judge_response, scrub
 from stackql_signups.dispatch.retry import RetryPolicy, parse_retry_after
-
-from dispatch_support import CANARY_SECRET, CANARY_TOKEN, assert_no_secrets, created, failure
 
 
 def ctx(method: str = "signup", base: str = "https://api.confluent.cloud", **extra: object) -> Context:
@@ -39,7 +38,12 @@ def test_201_is_a_row() -> None:
     outcome = verdict.outcome
     assert outcome.status == "succeeded" and outcome.error is None and verdict.retry_reason is None
     assert outcome.row is not None and outcome.row["organization_id"] == "org-9"
-    assert (outcome.statement, outcome.label, outcome.http_status, outcome.request_id) == (3, "s", 201, "rid-1")
+    assert (outcome.statement, outcome.label, outcome.http_status, outcome.request_id) == (
+        3,
+        "s",
+        201,
+        "rid-1",
+    )
 
 
 def test_2xx_without_json_still_succeeded() -> None:
@@ -53,7 +57,10 @@ def test_409_is_one_line_in_the_documented_form() -> None:
     outcome = judge_response(with_request(response), ctx(), 1).outcome
     error = outcome.error
     assert isinstance(error, ApiError) and outcome.status == "failed"
-    assert error.message == "409 Conflict: resource_already_exists: Entitlement ext-1 already exists (request id rid-7)"
+    assert (
+        error.message
+        == "409 Conflict: resource_already_exists: Entitlement ext-1 already exists (request id rid-7)"
+    )
     assert (error.status, error.code, error.request_id) == (409, "resource_already_exists", "rid-7")
     assert "already signed up" in (error.hint or "")
     assert error.describe().splitlines()[0].endswith("(statement 3)")
@@ -75,14 +82,21 @@ def test_400_lists_the_fields_the_api_named() -> None:
     body = {
         "errors": [
             {"code": "invalid_input", "detail": "name too long", "source": {"pointer": "/organization/name"}},
-            {"code": "invalid_input", "detail": "unknown plan", "source": {"pointer": "/entitlement/plan_id"}},
+            {
+                "code": "invalid_input",
+                "detail": "unknown plan",
+                "source": {"pointer": "/entitlement/plan_id"},
+            },
             {"code": "invalid_input", "detail": "bad flag", "source": {"parameter": "dry_run"}},
         ]
     }
     error = judge_response(with_request(httpx.Response(400, json=body)), ctx(), 1).outcome.error
     assert error is not None
     assert error.message == "400 Bad Request: invalid_input: name too long; unknown plan; bad flag"
-    assert error.hint == "the API rejected organization.name, entitlement.plan_id, @dry_run: correct the statement and re-run"
+    assert (
+        error.hint == "the API rejected organization.name, entitlement.plan_id, @dry_run: "
+        "correct the statement and re-run"
+    )
 
 
 def test_401_and_403_point_at_credentials_and_scope() -> None:
@@ -90,7 +104,10 @@ def test_401_and_403_point_at_credentials_and_scope() -> None:
     unauthorized = failure(401, "user_unauthenticated", "Bad key", headers=challenge)
     error = judge_response(with_request(unauthorized), ctx(), 1).outcome.error
     assert error is not None and error.message.startswith("401 Unauthorized: user_unauthenticated: Bad key")
-    assert error.hint == "check the Cloud API key in K and its secret in S (the server says: The API Key is invalid)"
+    assert (
+        error.hint
+        == "check the Cloud API key in K and its secret in S (the server says: The API Key is invalid)"
+    )
     forbidden = failure(403, "user_unauthorized", "nope")
     error = judge_response(with_request(forbidden), ctx(), 1).outcome.error
     assert error is not None and "partner:create" in (error.hint or "")
@@ -148,7 +165,11 @@ def raised(exc: httpx.HTTPError, request: httpx.Request = MAIN) -> httpx.HTTPErr
 
 @pytest.mark.parametrize(
     "exc",
-    [httpx.ConnectError("[Errno 111] Connection refused"), httpx.ConnectTimeout("timed out"), httpx.PoolTimeout("x")],
+    [
+        httpx.ConnectError("[Errno 111] Connection refused"),
+        httpx.ConnectTimeout("timed out"),
+        httpx.PoolTimeout("x"),
+    ],
 )
 def test_connection_failures_are_retryable_and_failed(exc: httpx.HTTPError) -> None:
     verdict = judge_exception(raised(exc), ctx(), 1, MAIN)
@@ -170,7 +191,10 @@ def test_tls_verification_failure_is_not_retried() -> None:
     [
         (httpx.ReadTimeout("timed out"), "no answer within 30 s (--timeout)"),
         (httpx.WriteTimeout("timed out"), "timed out while sending the request"),
-        (httpx.RemoteProtocolError("Server disconnected"), "the server closed the connection without a complete answer"),
+        (
+            httpx.RemoteProtocolError("Server disconnected"),
+            "the server closed the connection without a complete answer",
+        ),
         (httpx.ReadError("reset by peer"), "the connection was lost"),
         (httpx.WriteError("broken pipe"), "the connection was lost"),
     ],
@@ -180,12 +204,17 @@ def test_lost_answers_are_unknown_and_never_retried(exc: httpx.HTTPError, reason
     assert verdict.retry_reason is None and verdict.outcome.status == "unknown"
     error = verdict.outcome.error
     assert isinstance(error, NetworkError) and error.outcome_unknown
-    assert error.message == f"{reason} (https://api.confluent.cloud/partner/v2/signup) (2 attempts): the outcome is unknown"
+    assert (
+        error.message
+        == f"{reason} (https://api.confluent.cloud/partner/v2/signup) (2 attempts): the outcome is unknown"
+    )
     assert "it may have been processed" in (error.hint or "")
 
 
 def test_misconfiguration_is_failed_not_unknown() -> None:
-    verdict = judge_exception(raised(httpx.UnsupportedProtocol("Request URL has an unsupported protocol")), ctx(), 1, MAIN)
+    verdict = judge_exception(
+        raised(httpx.UnsupportedProtocol("Request URL has an unsupported protocol")), ctx(), 1, MAIN
+    )
     assert verdict.outcome.status == "failed" and verdict.retry_reason is None
 
 
