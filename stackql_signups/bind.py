@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import BindError, Location, ValidationError
@@ -39,14 +39,33 @@ class Call:
         return self.target.method
 
 
+@dataclass
+class BindState:
+    """What binding remembers from one statement to the next: `USE` and the labels of earlier EXECs."""
+
+    default_provider: str | None = None
+    labels: dict[str, Method] = field(default_factory=dict)
+
+
 class Binder:
     """Binds the EXEC statements of one script in order, remembering statement labels for chaining."""
 
-    def __init__(self, registry: Registry, script: str) -> None:
+    def __init__(self, registry: Registry, script: str, state: BindState | None = None) -> None:
         self.registry = registry
         self.script = script
-        self.default_provider: str | None = None
-        self.labels: dict[str, Method] = {}
+        self.state = state if state is not None else BindState()
+
+    @property
+    def default_provider(self) -> str | None:
+        return self.state.default_provider
+
+    @default_provider.setter
+    def default_provider(self, value: str | None) -> None:
+        self.state.default_provider = value
+
+    @property
+    def labels(self) -> dict[str, Method]:
+        return self.state.labels
 
     def where(self, statement: Exec, offset: int | None = None) -> Location:
         start = statement.source.offset + (

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._errors import ValidationError
 from .answer import describe, show, unsupported
-from .bind import Binder, Call
+from .bind import Binder, BindState, Call
 from .manifest import Registry
 from .plan import PlannedRequest, plan
 from .render import render
@@ -57,13 +57,37 @@ class Validators:
 
 def prepare(script: str, variables: Mapping[str, Any], registry: Registry) -> list[Step]:
     """Every statement of the script, checked; the first error raises before any request is sent."""
-    return list(iter_prepare(script, variables, registry))
+    return Preparer(registry).prepare(script, variables)
 
 
-def iter_prepare(script: str, variables: Mapping[str, Any], registry: Registry) -> Iterator[Step]:
+class Preparer:
+    """Prepares script after script against one registry, remembering `USE` and labels in between."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.state = BindState()
+        self.validators = Validators()
+
+    def prepare(self, script: str, variables: Mapping[str, Any]) -> list[Step]:
+        """All steps of `script`; on an error, nothing this script did to the remembered state is kept."""
+        saved = BindState(self.state.default_provider, dict(self.state.labels))
+        try:
+            return list(iter_prepare(script, variables, self.registry, self.state, self.validators))
+        except BaseException:
+            self.state = saved
+            raise
+
+
+def iter_prepare(
+    script: str,
+    variables: Mapping[str, Any],
+    registry: Registry,
+    state: BindState | None = None,
+    validators: Validators | None = None,
+) -> Iterator[Step]:
     sql = render(script, variables)
-    binder = Binder(registry, sql)
-    validators = Validators()
+    binder = Binder(registry, sql, state)
+    validators = validators or Validators()
     for number, chunk in enumerate(splitter.split(sql), start=1):
         statement = parse_statement(sql, chunk, number)
         where = splitter.location(sql, chunk.offset + (len(chunk.text) - len(chunk.text.lstrip())), number)

@@ -42,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
         metavar="DIR|JSON",
         help="provider registry root (default: the manifest shipped with the tool)",
     )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="with --endpoint local: the emulator's SQLite state file (default: in the user's data folder)",
+    )
     _dispatch_arguments(parser)
 
 

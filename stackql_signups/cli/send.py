@@ -3,24 +3,115 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from .._errors import UsageError
+from ..dispatch import DispatchConfig, Outcome, RetryNotice, config_from_args
+from ..engine import Step
 from ..manifest import Registry
 from ..plan import PlannedRequest
+from ..present import Presenter
+from ..results import ResultSet
+
+LOCAL = "local"
+EXIT_FAILED = 1
 
 
 def _endpoint_url(args: argparse.Namespace) -> str | None:
     endpoint = getattr(args, "endpoint", None)
-    return endpoint if endpoint and endpoint != "local" else None
+    return endpoint if endpoint and endpoint != LOCAL else None
 
 
 def dry_run_view(request: PlannedRequest, args: argparse.Namespace, registry: Registry) -> dict[str, Any]:
     """What `--dryrun` prints for one request: method, full URL, headers (credentials masked), body."""
-    provider = registry.provider(request.method_key.split(".", 1)[0])
-    scheme = None
-    if provider.auth is not None:
-        scheme = {"basic": "Basic", "oauth2": "Bearer", "bearer": "Bearer"}.get(provider.auth.type)
-    auth_text = getattr(args, "auth", None)
-    if auth_text and '"oauth2"' in auth_text:
-        scheme = "Bearer"
+    config = dispatch_config(args, registry, request)
+    scheme = {"basic": "Basic", "oauth2": "Bearer"}.get(config.auth.type)
     return request.describe(server=_endpoint_url(args), auth_scheme=scheme)
+
+
+def dispatch_config(args: argparse.Namespace, registry: Registry, request: PlannedRequest) -> DispatchConfig:
+    provider = registry.provider(request.method_key.split(".", 1)[0])
+    return config_from_args(args, provider.auth, provider=provider.name)
+
+
+def default_state_path() -> Path:
+    """The embedded emulator's state file, in the user's data directory."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "stackql-signups" / "emulator.sqlite3"
+
+
+@contextlib.contextmanager
+def endpoint_for(config: DispatchConfig, state: str | None) -> Iterator[DispatchConfig]:
+    """The config to send with; `--endpoint local` runs the emulator in this process meanwhile."""
+    if config.endpoint != LOCAL:
+        yield config
+        return
+    from ..emulator import EmulatorConfig, EmulatorServer
+
+    path = Path(state).expanduser() if state else default_state_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the emulator's state folder {path.parent}: {exc.strerror}") from None
+    with EmulatorServer(EmulatorConfig(host="127.0.0.1", port=0, state_path=str(path))) as server:
+        yield dataclasses.replace(config, endpoint=server.url)
+
+
+def send_steps(steps: list[Step], presenter: Presenter, args: argparse.Namespace, registry: Registry) -> int:
+    """Send the script's requests in order, printing answers and outcomes in script order."""
+    from ..dispatch import run
+
+    requests = [s.request for s in steps if s.request is not None]
+    config = dispatch_config(args, registry, requests[0])
+    answers = [s for s in steps if s.answer is not None]
+    report = _Reporter(presenter, answers)
+    with endpoint_for(config, getattr(args, "state", None)) as active:
+        summary = run(requests, active, report.outcome, on_retry=report.retry)
+    if summary.failed + summary.unknown == 0 or active.on_error == "continue":
+        report.flush_answers(None)
+    print(summary.describe(), file=sys.stderr)
+    return 0 if summary.failed == 0 and summary.unknown == 0 else EXIT_FAILED
+
+
+class _Reporter:
+    """Prints each outcome as it arrives, and SHOW/DESCRIBE answers at their place in the script."""
+
+    def __init__(self, presenter: Presenter, answers: list[Step]) -> None:
+        self.presenter = presenter
+        self.answers = answers
+
+    def flush_answers(self, before: int | None) -> None:
+        while self.answers and (before is None or self.answers[0].number < before):
+            step = self.answers.pop(0)
+            assert step.answer is not None
+            self.presenter.write(step.answer)
+
+    def outcome(self, outcome: Outcome) -> None:
+        self.flush_answers(outcome.statement)
+        where = f"statement {outcome.statement}"
+        if outcome.status == "succeeded":
+            if outcome.row is not None:
+                self.presenter.write(ResultSet.from_records([outcome.row], outcome.statement))
+            request_id = f", request id {outcome.request_id}" if outcome.request_id else ""
+            print(
+                f"{where}: the operation was despatched successfully ({outcome.http_status}{request_id})",
+                file=sys.stderr,
+            )
+        elif outcome.error is not None:
+            text = outcome.error.describe()
+            print(text if outcome.error.location else f"{where}: {text}", file=sys.stderr)
+        else:
+            print(f"{where}: {outcome.status.replace('_', ' ')}", file=sys.stderr)
+
+    def retry(self, notice: RetryNotice) -> None:
+        print(
+            f"statement {notice.statement}: {notice.reason}; retrying in {notice.delay:.1f}s "
+            f"(attempt {notice.attempt + 1})",
+            file=sys.stderr,
+        )
