@@ -63,6 +63,11 @@ class AuthSettings:
             return (self.client_id_var, self.client_secret_var)
         return ()
 
+    @property
+    def scheme(self) -> str | None:
+        """The `Authorization` scheme requests will carry (for `--dryrun`), or None without auth."""
+        return {"basic": "Basic", "oauth2": "Bearer"}.get(self.type)
+
     @classmethod
     def from_auth_config(cls, config: AuthConfig) -> AuthSettings:
         """The settings a provider manifest's `config.auth` declares."""

@@ -11,7 +11,7 @@ import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
@@ -109,7 +109,7 @@ class _Dispatcher:
     def _with_auth_secrets(self, prepared: Prepared) -> Context:
         # Read at judgement time: an OAuth token obtained during this attempt must be scrubbed too.
         ctx = prepared.context
-        return Context(**{**ctx.__dict__, "secrets": ctx.secrets + prepared.auth.secrets()})
+        return replace(ctx, secrets=ctx.secrets + prepared.auth.secrets())
 
     def _judge(
         self,

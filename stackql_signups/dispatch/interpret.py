@@ -93,7 +93,8 @@ def judge_response(response: httpx.Response, ctx: Context, attempts: int) -> Ver
 def api_error(response: httpx.Response, ctx: Context, attempts: int) -> ApiError:
     """One-line `ApiError` for a non-2xx answer: `409 Conflict: code: detail (request id X)` plus a hint."""
     status = response.status_code
-    reason = response.reason_phrase or httpx.codes.get_reason_phrase(status) or "HTTP"
+    # The standard phrase, not the server's: messages stay the same whatever the proxy in between.
+    reason = httpx.codes.get_reason_phrase(status) or response.reason_phrase or "HTTP"
     request_id = response.headers.get("X-Request-Id")
     errors = _failure_errors(response)
     first = errors[0] if errors else {}
@@ -185,7 +186,10 @@ def judge_exception(
     where = Location(statement=ctx.statement)
     if isinstance(exc, RequestError):  # raised by the auth flow: the token was refused
         exc.location = exc.location or where
-        return Verdict(Outcome(ctx.statement, ctx.label, "failed", error=exc, attempts=attempts))
+        outcome = Outcome(ctx.statement, ctx.label, "failed", error=exc, attempts=attempts)
+        # A rate-limited token request sent nothing to the API: as safe to retry as any 429.
+        limited = isinstance(exc, ApiError) and exc.status == 429
+        return Verdict(outcome, "429 Too Many Requests (token endpoint)" if limited else None)
     detail = _one_line(scrub(str(exc) or type(exc).__name__, ctx.secrets))
     sent_request = _request_of(exc)
     token_phase = sent_request is not None and sent_request is not main

@@ -265,3 +265,26 @@ def test_token_request_carries_timeouts_and_user_agent() -> None:
     assert token_request.headers["User-Agent"].startswith("stackql-signups/")
     assert token_request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert json.loads(seen[1].content)["entitlement"]["external_id"] == "ext-1"
+
+
+def test_rate_limited_token_request_is_retried() -> None:
+    answers = [
+        httpx.Response(429, json={"error": "slow_down"}),
+        httpx.Response(200, json={"access_token": "t" * 20, "expires_in": 3600}),
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0) if request.url.path == "/oauth2/token" else created()
+
+    delays: list[float] = []
+    with Executor(
+        config(auth=OAUTH), env=OAUTH_ENV, transport=httpx.MockTransport(handler), sleep=delays.append
+    ) as ex:
+        outcome = ex.send(planned(1))
+    assert outcome.status == "succeeded" and outcome.attempts == 2 and len(delays) == 1
+
+
+def test_scheme_for_dry_runs() -> None:
+    assert AuthSettings().scheme == "Basic"
+    assert OAUTH.scheme == "Bearer"
+    assert AuthSettings(type="null_auth").scheme is None

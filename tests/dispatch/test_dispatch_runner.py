@@ -147,12 +147,9 @@ def test_reference_in_nested_path_and_query() -> None:
 def test_concurrency_overlaps_but_reports_in_order() -> None:
     api = Api(delay=0.05)
     requests = [planned(n) for n in range(1, 9)]
-    started = time.perf_counter()
     summary, seen = go(requests, api, concurrency=4)
-    elapsed = time.perf_counter() - started
     assert [o.statement for o in seen] == list(range(1, 9))
-    assert summary.succeeded == 8 and api.peak == 4
-    assert elapsed < 0.05 * 8 * 0.75  # clearly faster than one at a time
+    assert summary.succeeded == 8 and api.peak == 4  # four were on the wire at once
 
 
 def test_concurrency_waits_for_dependencies() -> None:
