@@ -112,6 +112,15 @@ class DispatchConfig:
     backoff_cap: float = 8.0
     retry_after_cap: float = 60.0
 
+    def __post_init__(self) -> None:
+        # The Python API builds this directly: the same limits as the flags, the same UsageError.
+        _seconds(self.connect_timeout, "connect_timeout", 10.0)
+        _seconds(self.read_timeout, "read_timeout", 30.0)
+        _count(self.retries, "retries", 2, 0, MAX_RETRIES)
+        _count(self.concurrency, "concurrency", 1, 1, MAX_CONCURRENCY)
+        if self.on_error not in ("stop", "continue"):
+            raise UsageError(f"on_error must be stop or continue, got {self.on_error!r}")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the dispatch flags; values are checked by `config_from_args`, which raises `UsageError`."""

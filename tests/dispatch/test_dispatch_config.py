@@ -134,3 +134,12 @@ def test_config_module_does_not_import_httpx() -> None:
     code = "import sys, stackql_signups.dispatch as d; d.DispatchConfig(); print('httpx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_direct_construction_is_checked_too() -> None:
+    with pytest.raises(UsageError):
+        DispatchConfig(retries=-1)
+    with pytest.raises(UsageError):
+        DispatchConfig(read_timeout=0)
+    with pytest.raises(UsageError):
+        DispatchConfig(on_error="ignore")  # type: ignore[arg-type]
