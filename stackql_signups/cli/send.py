@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
-import os
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from .._errors import UsageError
-from ..dispatch import DispatchConfig, Outcome, RetryNotice, config_from_args
+from ..connection import LOCAL, dispatch_config, endpoint_for
+from ..dispatch import Outcome, RetryNotice
 from ..engine import Step
 from ..manifest import Registry
 from ..plan import PlannedRequest
 from ..present import Presenter
 from ..results import ResultSet
 
-LOCAL = "local"
 EXIT_FAILED = 1
 
 
@@ -33,34 +27,6 @@ def dry_run_view(request: PlannedRequest, args: argparse.Namespace, registry: Re
     config = dispatch_config(args, registry, request)
     scheme = {"basic": "Basic", "oauth2": "Bearer"}.get(config.auth.type)
     return request.describe(server=_endpoint_url(args), auth_scheme=scheme)
-
-
-def dispatch_config(args: argparse.Namespace, registry: Registry, request: PlannedRequest) -> DispatchConfig:
-    provider = registry.provider(request.method_key.split(".", 1)[0])
-    return config_from_args(args, provider.auth, provider=provider.name)
-
-
-def default_state_path() -> Path:
-    """The embedded emulator's state file, in the user's data directory."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "stackql-signups" / "emulator.sqlite3"
-
-
-@contextlib.contextmanager
-def endpoint_for(config: DispatchConfig, state: str | None) -> Iterator[DispatchConfig]:
-    """The config to send with; `--endpoint local` runs the emulator in this process meanwhile."""
-    if config.endpoint != LOCAL:
-        yield config
-        return
-    from ..emulator import EmulatorConfig, EmulatorServer
-
-    path = Path(state).expanduser() if state else default_state_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create the emulator's state folder {path.parent}: {exc.strerror}") from None
-    with EmulatorServer(EmulatorConfig(host="127.0.0.1", port=0, state_path=str(path))) as server:
-        yield dataclasses.replace(config, endpoint=server.url)
 
 
 def send_steps(steps: list[Step], presenter: Presenter, args: argparse.Namespace, registry: Registry) -> int:

@@ -1,0 +1,222 @@
+"""The Python API: `connect()` returns a session whose `execute(sql, vars)` returns rows or raises."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ._errors import Error, RequestError
+from .connection import dispatch_config, local_emulator
+from .engine import Preparer, Step
+from .manifest import Registry, root_from_option
+from .plan import PlannedRequest
+
+Rows = list[dict[str, Any]]
+
+
+def _options(
+    endpoint: str | None,
+    auth: str | Mapping[str, Any] | None,
+    timeout: float | None,
+    retries: int | None,
+    concurrency: int | None,
+    on_error: str | None,
+) -> argparse.Namespace:
+    # The same checks as the command line's flags, so both refuse the same mistakes the same way.
+    return argparse.Namespace(
+        endpoint=endpoint,
+        auth=json.dumps(auth) if isinstance(auth, Mapping) else auth,
+        timeout=None if timeout is None else str(timeout),
+        connect_timeout=None,
+        insecure=False,
+        retries=None if retries is None else str(retries),
+        concurrency=None if concurrency is None else str(concurrency),
+        on_error=on_error,
+    )
+
+
+class _Base:
+    """What the sync and async sessions share: preparing statements and keeping chaining state."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str | None,
+        auth: str | Mapping[str, Any] | None,
+        registry: str | Path | None,
+        state: str | Path | None,
+        timeout: float | None,
+        retries: int | None,
+        concurrency: int | None,
+        on_error: str | None,
+    ) -> None:
+        self._registry = Registry(root_from_option(None if registry is None else str(registry)))
+        self._preparer = Preparer(self._registry)
+        self._options = _options(endpoint, auth, timeout, retries, concurrency, on_error)
+        self._state = None if state is None else str(state)
+        self._rows_by_label: dict[str, dict[str, Any]] = {}
+        self._stack = contextlib.ExitStack()
+        self._endpoint_url: str | None = None
+        self._executor: Any = None
+
+    def plan(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
+        """The requests `sql` would send, as `--dryrun` shows them (secrets masked); sends nothing."""
+        steps = self._preparer.prepare(sql, vars or {})
+        return [
+            step.request.describe(server=self._endpoint_url) for step in steps if step.request is not None
+        ]
+
+    def _prepare(self, sql: str, vars: Mapping[str, Any] | None) -> tuple[list[Step], list[PlannedRequest]]:
+        steps = self._preparer.prepare(sql, vars or {})
+        return steps, [s.request for s in steps if s.request is not None]
+
+    def _config(self, request: PlannedRequest) -> Any:
+        config = dispatch_config(self._options, self._registry, request)
+        if config.endpoint == "local":
+            if self._endpoint_url is None:
+                self._endpoint_url = self._stack.enter_context(local_emulator(self._state))
+            import dataclasses
+
+            config = dataclasses.replace(config, endpoint=self._endpoint_url)
+        return config
+
+    def _collect(self, steps: list[Step], outcomes: Any) -> Rows:
+        """Rows in script order; the first failed statement's error is raised."""
+        by_statement = {o.statement: o for o in outcomes}
+        rows: Rows = []
+        for step in steps:
+            if step.answer is not None:
+                rows.extend(step.answer.records())
+                continue
+            outcome = by_statement.get(step.number)
+            if outcome is None:
+                continue
+            if outcome.status == "succeeded":
+                if outcome.label and outcome.row is not None:
+                    self._rows_by_label[outcome.label] = outcome.row
+                if outcome.row is not None:
+                    rows.append(dict(outcome.row))
+            elif outcome.error is not None:
+                raise outcome.error
+            else:
+                raise RequestError(f"statement {outcome.statement} was {outcome.status.replace('_', ' ')}")
+        return rows
+
+
+class Session(_Base):
+    """A connection for Python programs: statements run with one keep-alive HTTP client."""
+
+    def execute(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
+        """Run every statement of `sql`; rows of all statements in order; raises `stackql_signups.Error`."""
+        steps, requests = self._prepare(sql, vars)
+        if not requests:
+            return self._collect(steps, [])
+        from .dispatch import Executor, run
+
+        config = self._config(requests[0])
+        if self._executor is None:
+            self._executor = self._stack.enter_context(contextlib.closing(Executor(config)))
+        summary = run(
+            requests, config, lambda _o: None, executor=self._executor, prior_rows=self._rows_by_label
+        )
+        return self._collect(steps, summary.outcomes)
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncSession(_Base):
+    """The asyncio form of `Session`: `await session.execute(sql)`."""
+
+    async def execute(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
+        """Run every statement of `sql` without blocking the event loop; raises `stackql_signups.Error`."""
+        steps, requests = self._prepare(sql, vars)
+        if not requests:
+            return self._collect(steps, [])
+        from .dispatch import AsyncExecutor, arun
+
+        config = self._config(requests[0])
+        if self._executor is None:
+            self._executor = AsyncExecutor(config)
+        summary = await arun(
+            requests, config, lambda _o: None, executor=self._executor, prior_rows=self._rows_by_label
+        )
+        return self._collect(steps, summary.outcomes)
+
+    async def close(self) -> None:
+        if self._executor is not None:
+            await self._executor.aclose()
+            self._executor = None
+        self._stack.close()
+
+    async def __aenter__(self) -> AsyncSession:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+def connect(
+    endpoint: str | None = None,
+    auth: str | Mapping[str, Any] | None = None,
+    *,
+    registry: str | Path | None = None,
+    state: str | Path | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+    concurrency: int | None = None,
+    on_error: str | None = None,
+) -> Session:
+    """A session; `endpoint` is a base URL, "local" (the built-in emulator) or None (the manifest's)."""
+    return Session(
+        endpoint=endpoint,
+        auth=auth,
+        registry=registry,
+        state=state,
+        timeout=timeout,
+        retries=retries,
+        concurrency=concurrency,
+        on_error=on_error,
+    )
+
+
+def connect_async(
+    endpoint: str | None = None,
+    auth: str | Mapping[str, Any] | None = None,
+    *,
+    registry: str | Path | None = None,
+    state: str | Path | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+    concurrency: int | None = None,
+    on_error: str | None = None,
+) -> AsyncSession:
+    """The asyncio form of `connect`."""
+    return AsyncSession(
+        endpoint=endpoint,
+        auth=auth,
+        registry=registry,
+        state=state,
+        timeout=timeout,
+        retries=retries,
+        concurrency=concurrency,
+        on_error=on_error,
+    )
+
+
+__all__ = ["AsyncSession", "Error", "Session", "connect", "connect_async"]
