@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ._errors import UsageError
@@ -40,6 +40,12 @@ def local_emulator(state: str | None) -> Iterator[str]:
         raise UsageError(f"cannot create the emulator's state folder {path.parent}: {exc.strerror}") from None
     with EmulatorServer(EmulatorConfig(host="127.0.0.1", port=0, state_path=str(path))) as server:
         yield server.url
+
+
+def executor_env(config: DispatchConfig) -> Mapping[str, str] | None:
+    """The environment credentials come from; none for the built-in emulator, which must never see
+    the user's real Confluent Cloud secrets (dispatch then uses the emulator's documented defaults)."""
+    return {} if config.endpoint == LOCAL else None
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,7 +12,8 @@ from types import TracebackType
 from typing import Any
 
 from ._errors import Error, RequestError
-from .connection import dispatch_config, local_emulator
+from .connection import LOCAL, dispatch_config, executor_env, local_emulator
+from .dispatch import DispatchConfig
 from .engine import Preparer, Step
 from .manifest import Registry, root_from_option
 from .plan import PlannedRequest
@@ -75,15 +77,14 @@ class _Base:
         steps = self._preparer.prepare(sql, vars or {})
         return steps, [s.request for s in steps if s.request is not None]
 
-    def _config(self, request: PlannedRequest) -> Any:
+    def _config(self, request: PlannedRequest) -> tuple[DispatchConfig, Mapping[str, str] | None]:
         config = dispatch_config(self._options, self._registry, request)
-        if config.endpoint == "local":
+        env = executor_env(config)
+        if config.endpoint == LOCAL:
             if self._endpoint_url is None:
                 self._endpoint_url = self._stack.enter_context(local_emulator(self._state))
-            import dataclasses
-
             config = dataclasses.replace(config, endpoint=self._endpoint_url)
-        return config
+        return config, env
 
     def _collect(self, steps: list[Step], outcomes: Any) -> Rows:
         """Rows in script order; the first failed statement's error is raised."""
@@ -118,9 +119,9 @@ class Session(_Base):
             return self._collect(steps, [])
         from .dispatch import Executor, run
 
-        config = self._config(requests[0])
+        config, env = self._config(requests[0])
         if self._executor is None:
-            self._executor = self._stack.enter_context(contextlib.closing(Executor(config)))
+            self._executor = self._stack.enter_context(contextlib.closing(Executor(config, env=env)))
         summary = run(
             requests, config, lambda _o: None, executor=self._executor, prior_rows=self._rows_by_label
         )
@@ -148,9 +149,9 @@ class AsyncSession(_Base):
             return self._collect(steps, [])
         from .dispatch import AsyncExecutor, arun
 
-        config = self._config(requests[0])
+        config, env = self._config(requests[0])
         if self._executor is None:
-            self._executor = AsyncExecutor(config)
+            self._executor = AsyncExecutor(config, env=env)
         summary = await arun(
             requests, config, lambda _o: None, executor=self._executor, prior_rows=self._rows_by_label
         )

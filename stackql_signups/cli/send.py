@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..connection import LOCAL, dispatch_config, endpoint_for
-from ..dispatch import Outcome, RetryNotice
+from ..connection import LOCAL, dispatch_config, endpoint_for, executor_env
+from ..dispatch import DispatchConfig, Outcome, RetryNotice
+
+if TYPE_CHECKING:
+    from ..dispatch.executor import Executor
 from ..engine import Step
 from ..manifest import Registry
 from ..plan import PlannedRequest
@@ -24,25 +28,63 @@ def _endpoint_url(args: argparse.Namespace) -> str | None:
 
 def dry_run_view(request: PlannedRequest, args: argparse.Namespace, registry: Registry) -> dict[str, Any]:
     """What `--dryrun` prints for one request: method, full URL, headers (credentials masked), body."""
+    from ..dispatch.endpoint import base_url
+
     config = dispatch_config(args, registry, request)
-    scheme = {"basic": "Basic", "oauth2": "Bearer"}.get(config.auth.type)
-    return request.describe(server=_endpoint_url(args), auth_scheme=scheme)
+    server = base_url(request.server, _endpoint_url(args))
+    return request.describe(server=server, auth_scheme=config.auth.scheme)
 
 
 def send_steps(steps: list[Step], presenter: Presenter, args: argparse.Namespace, registry: Registry) -> int:
     """Send the script's requests in order, printing answers and outcomes in script order."""
-    from ..dispatch import run
+    with Sender(args, registry) as sender:
+        return sender.send(steps, presenter)
 
-    requests = [s.request for s in steps if s.request is not None]
-    config = dispatch_config(args, registry, requests[0])
-    answers = [s for s in steps if s.answer is not None]
-    report = _Reporter(presenter, answers)
-    with endpoint_for(config, getattr(args, "state", None)) as active:
-        summary = run(requests, active, report.outcome, on_retry=report.retry)
-    if summary.failed + summary.unknown == 0 or active.on_error == "continue":
-        report.flush_answers(None)
-    print(summary.describe(), file=sys.stderr)
-    return 0 if summary.failed == 0 and summary.unknown == 0 else EXIT_FAILED
+
+class Sender:
+    """Sends scripts with one keep-alive client, remembering labelled rows for later scripts (the shell)."""
+
+    def __init__(self, args: argparse.Namespace, registry: Registry) -> None:
+        self.args = args
+        self.registry = registry
+        self.rows_by_label: dict[str, dict[str, Any]] = {}
+        self._stack = contextlib.ExitStack()
+        self._config: DispatchConfig | None = None
+        self._executor: Executor | None = None
+
+    def send(self, steps: list[Step], presenter: Presenter) -> int:
+        from ..dispatch import Executor, run
+
+        requests = [s.request for s in steps if s.request is not None]
+        report = _Reporter(presenter, [s for s in steps if s.answer is not None])
+        if not requests:
+            report.flush_answers(None)
+            return 0
+        if self._config is None or self._executor is None:
+            config = dispatch_config(self.args, self.registry, requests[0])
+            self._config = self._stack.enter_context(endpoint_for(config, getattr(self.args, "state", None)))
+            self._executor = self._stack.enter_context(
+                contextlib.closing(Executor(self._config, env=executor_env(config), on_retry=report.retry))
+            )
+        summary = run(
+            requests, self._config, report.outcome, executor=self._executor, prior_rows=self.rows_by_label
+        )
+        for outcome in summary.outcomes:
+            if outcome.status == "succeeded" and outcome.label and outcome.row is not None:
+                self.rows_by_label[outcome.label] = outcome.row
+        if summary.failed + summary.unknown == 0 or self._config.on_error == "continue":
+            report.flush_answers(None)
+        print(summary.describe(), file=sys.stderr)
+        return summary.exit_status
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class _Reporter:

@@ -1,0 +1,152 @@
+"""The read-eval-print loop: prompts, multi-line statements, meta commands, history, Ctrl-C and Ctrl-D."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from .._errors import Error
+from ..cli.send import Sender
+from ..engine import Preparer
+from ..manifest import Registry
+from ..present import FORMATS, Presenter
+from .buffer import is_complete
+from .completion import Completer
+
+PROMPT = "stackql-signups=> "
+CONTINUATION = "               -> "
+HELP = """Statements end with ';' and may span lines. Examples:
+  SHOW METHODS IN confluent.partner.signups;
+  DESCRIBE METHOD confluent.partner.signups.signup;
+  EXEC confluent.partner.signups.signup @@json='{...}';
+Meta commands:
+  \\help, help        this text
+  \\output FORMAT     json, jsonl, csv, table or text (now: {fmt})
+  \\quit, quit, exit  leave (or Ctrl-D); Ctrl-C cancels the statement being typed
+Tab completes keywords, names (confluent.partner.si<TAB>) and a method's @parameters."""
+
+
+def history_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "stackql-signups" / "history"
+
+
+class Shell:
+    """One interactive session: statements are prepared and sent as they are completed."""
+
+    def __init__(self, args: argparse.Namespace, registry: Registry, variables: dict[str, object]) -> None:
+        self.args = args
+        self.registry = registry
+        self.variables = variables
+        self.preparer = Preparer(registry)
+        self.sender = Sender(args, registry)
+        self.presenter = Presenter(sys.stdout, args.output, args.hideheaders, args.delimiter)
+        self.completer = Completer(registry)
+        self.failed = False
+
+    def run_statement(self, text: str) -> None:
+        """Prepare and run one complete statement; an error is shown and the shell goes on."""
+        try:
+            steps = self.preparer.prepare(text, self.variables)
+            self.completer.default_provider = self.preparer.state.default_provider
+            for step in steps:
+                if step.warning:
+                    print(f"warning: {step.warning}", file=sys.stderr)
+            if self.sender.send(steps, self.presenter) != 0:
+                self.failed = True
+        except Error as exc:
+            self.failed = True
+            print(exc.describe(), file=sys.stderr)
+
+    def meta(self, line: str) -> bool:
+        """Run a meta command; False when the shell should quit."""
+        word, _, rest = line.strip().lstrip("\\").partition(" ")
+        word = word.rstrip(";").lower()
+        if word in ("q", "quit", "exit"):
+            return False
+        if word in ("h", "help", "?"):
+            print(HELP.format(fmt=self.presenter.fmt))
+        elif word in ("o", "output"):
+            fmt = rest.strip().rstrip(";").lower()
+            if fmt not in FORMATS:
+                print(f"error: output format must be one of {', '.join(FORMATS)}", file=sys.stderr)
+            else:
+                self.presenter.fmt = fmt
+                print(f"output format: {fmt}")
+        else:
+            print(f"error: unknown meta command '\\{word}' (try \\help)", file=sys.stderr)
+        return True
+
+    def close(self) -> None:
+        self.sender.close()
+
+
+def is_meta(line: str, buffer: str) -> bool:
+    word = line.strip().rstrip(";").lower()
+    return not buffer.strip() and (line.lstrip().startswith("\\") or word in ("quit", "exit", "help"))
+
+
+def interactive(shell: Shell) -> int:
+    import readline
+
+    path = history_path()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+    readline.set_completer_delims(" \t\n;,()=")
+    readline.set_completer(shell.completer.complete)
+    readline.parse_and_bind("tab: complete")
+    print("stackql-signups shell. End statements with ';'. \\help for help, Ctrl-D to quit.")
+    buffer = ""
+    try:
+        while True:
+            try:
+                line = input(CONTINUATION if buffer else PROMPT)
+            except KeyboardInterrupt:
+                print("^C")
+                buffer = ""
+                continue
+            except EOFError:
+                print()
+                break
+            if is_meta(line, buffer):
+                if not shell.meta(line):
+                    break
+                continue
+            buffer += line + "\n"
+            shell.completer.buffer = buffer
+            if is_complete(buffer):
+                statement, buffer = buffer, ""
+                shell.completer.buffer = ""
+                try:
+                    shell.run_statement(statement)
+                except KeyboardInterrupt:
+                    print("^C (interrupted)", file=sys.stderr)
+    finally:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(path)
+        shell.close()
+    return 0
+
+
+def scripted(shell: Shell, stream: TextIO) -> int:
+    """A non-terminal stdin: run each statement as it is completed, like a script."""
+    buffer = ""
+    for line in stream:
+        if is_meta(line, buffer):
+            if not shell.meta(line):
+                break
+            continue
+        buffer += line
+        if is_complete(buffer):
+            shell.run_statement(buffer)
+            buffer = ""
+    if buffer.strip():
+        shell.run_statement(buffer)
+    shell.close()
+    return 1 if shell.failed else 0
