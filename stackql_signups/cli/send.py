@@ -104,18 +104,20 @@ class _Reporter:
         self.flush_answers(outcome.statement)
         where = f"statement {outcome.statement}"
         if outcome.status == "succeeded":
-            if outcome.row is not None:
-                self.presenter.write(ResultSet.from_records([outcome.row], outcome.statement))
+            rows = [outcome.row] if outcome.row is not None else []
+            self.presenter.write(ResultSet.from_records(rows, outcome.statement))
             request_id = f", request id {outcome.request_id}" if outcome.request_id else ""
             print(
                 f"{where}: the operation was despatched successfully ({outcome.http_status}{request_id})",
                 file=sys.stderr,
             )
-        elif outcome.error is not None:
-            text = outcome.error.describe()
-            print(text if outcome.error.location else f"{where}: {text}", file=sys.stderr)
-        else:
-            print(f"{where}: {outcome.status.replace('_', ' ')}", file=sys.stderr)
+            return
+        if self.presenter.fmt == "json":
+            # One array per statement keeps stdout aligned with the script: `[]` where nothing came back.
+            self.presenter.write(ResultSet((), (), outcome.statement))
+        text = outcome.error.describe() if outcome.error is not None else outcome.status.replace("_", " ")
+        located = outcome.error is not None and outcome.error.location is not None
+        print(text if located else f"{where}: {text}", file=sys.stderr)
 
     def retry(self, notice: RetryNotice) -> None:
         print(

@@ -34,6 +34,8 @@ class Presenter:
     delimiter: str = ","
 
     def write(self, result: ResultSet) -> None:
+        if not result.columns and self.fmt != "json":
+            return  # nothing to show; only json keeps a place (`[]`) for every statement
         getattr(self, "_" + self.fmt)(result)
         self.out.flush()
 
