@@ -1,0 +1,1 @@
+"""Tests of the core engine: parser, manifest answers, templating, binding, validation and planning."""
