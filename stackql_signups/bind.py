@@ -45,6 +45,7 @@ class BindState:
 
     default_provider: str | None = None
     labels: dict[str, Method] = field(default_factory=dict)
+    secrets: dict[str, tuple[PathKey, ...]] = field(default_factory=dict)  # per method, computed once
 
 
 class Binder:
@@ -71,7 +72,7 @@ class Binder:
         start = statement.source.offset + (
             offset if offset is not None else _first_code(statement.source.text)
         )
-        return splitter.location(self.script, start, statement.source.number)
+        return splitter.location(self.script, start, statement.source.number, statement.source.anchor)
 
     def bind(self, statement: Exec) -> Call:
         target = self.registry.method_target(statement.name, self.default_provider, self.where(statement))
@@ -125,10 +126,20 @@ class Binder:
             body=body,
             label=statement.label,
             hints=statement.hints,
-            secret_paths=secret_paths(target.service.document, method.body_schema),
+            secret_paths=self._secret_paths(target),
             references=tuple(references),
             source=statement.source,
         )
+
+    def _secret_paths(self, target: Target) -> tuple[PathKey, ...]:
+        method = target.method
+        assert method is not None
+        cached = self.state.secrets.get(method.key)
+        if cached is None:
+            cached = self.state.secrets[method.key] = secret_paths(
+                target.service.document, method.body_schema
+            )
+        return cached
 
     def _unknown_param(self, statement: Exec, method: Method, param: Param) -> BindError:
         names = [p.name for p in method.parameters]

@@ -70,7 +70,7 @@ class Preparer:
 
     def prepare(self, script: str, variables: Mapping[str, Any]) -> list[Step]:
         """All steps of `script`; on an error, nothing this script did to the remembered state is kept."""
-        saved = BindState(self.state.default_provider, dict(self.state.labels))
+        saved = BindState(self.state.default_provider, dict(self.state.labels), self.state.secrets)
         try:
             return list(iter_prepare(script, variables, self.registry, self.state, self.validators))
         except BaseException:
@@ -90,7 +90,8 @@ def iter_prepare(
     validators = validators or Validators()
     for number, chunk in enumerate(splitter.split(sql), start=1):
         statement = parse_statement(sql, chunk, number)
-        where = splitter.location(sql, chunk.offset + (len(chunk.text) - len(chunk.text.lstrip())), number)
+        first = chunk.offset + (len(chunk.text) - len(chunk.text.lstrip()))
+        where = splitter.location(sql, first, number, (chunk.offset, chunk.line))
         if isinstance(statement, Exec):
             call = binder.bind(statement)
             validators.check(call, binder, statement)

@@ -42,14 +42,17 @@ def iter_parse(script: str) -> Iterator[Statement]:
 
 
 def parse_statement(script: str, chunk: splitter.Chunk, number: int) -> Statement:
-    line, column, _ = splitter.line_and_column(script, chunk.offset + _first_code(chunk.text))
-    source = Source(number=number, offset=chunk.offset, line=line, column=column, text=chunk.text)
+    anchor = (chunk.offset, chunk.line)
+    line, column, _ = splitter.line_and_column(script, chunk.offset + _first_code(chunk.text), anchor)
+    source = Source(
+        number=number, offset=chunk.offset, line=line, column=column, text=chunk.text, offset_line=chunk.line
+    )
     try:
         tokens = StackQLTokenizer().tokenize(chunk.text)
     except TokenError as exc:  # the splitter catches unterminated strings; this is what is left
         raise ParseError(
             f"cannot read the statement: {str(exc).splitlines()[0]}",
-            location=splitter.location(script, chunk.offset + _first_code(chunk.text), number),
+            location=splitter.location(script, chunk.offset + _first_code(chunk.text), number, anchor),
         ) from None
     return _Parser(script, chunk, tokens, source).statement()
 
@@ -111,7 +114,7 @@ class _Parser:
             offset = self.chunk.offset + len(self.chunk.text.rstrip())
         else:
             offset = self.chunk.offset + token.start
-        return splitter.location(self.script, offset, self.source.number)
+        return splitter.location(self.script, offset, self.source.number, self.source.anchor)
 
     def fail(self, expected: str, token: Token | None = None, hint: str | None = None) -> None:
         token = token if token is not None else self.peek()

@@ -10,22 +10,31 @@ from .._errors import Location, ParseError
 
 @dataclass(frozen=True)
 class Chunk:
-    """One statement's text and where it starts in the script (0-based offset)."""
+    """One statement's text, where it starts in the script (0-based offset) and on which line."""
 
     text: str
     offset: int
+    line: int = 1
 
 
-def line_and_column(text: str, offset: int) -> tuple[int, int, str]:
-    """1-based line and column of `offset` in `text`, and that line's text."""
+def line_and_column(text: str, offset: int, anchor: tuple[int, int] = (0, 1)) -> tuple[int, int, str]:
+    """1-based line and column of `offset` in `text`, and that line's text.
+
+    `anchor` is a known (offset, line) at or before `offset`: counting starts there, so that finding
+    positions in a long script costs the distance from the statement, not from the top.
+    """
+    anchor_offset, anchor_line = anchor if anchor[0] <= offset else (0, 1)
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = text.find("\n", offset)
     line_end = len(text) if line_end == -1 else line_end
-    return text.count("\n", 0, offset) + 1, offset - line_start + 1, text[line_start:line_end]
+    line = anchor_line + text.count("\n", anchor_offset, offset)
+    return line, offset - line_start + 1, text[line_start:line_end]
 
 
-def location(script: str, offset: int, statement: int | None = None) -> Location:
-    line, column, source_line = line_and_column(script, offset)
+def location(
+    script: str, offset: int, statement: int | None = None, anchor: tuple[int, int] = (0, 1)
+) -> Location:
+    line, column, source_line = line_and_column(script, offset, anchor)
     return Location(statement=statement, line=line, column=column, source_line=source_line)
 
 
@@ -33,6 +42,7 @@ def split(script: str) -> Iterator[Chunk]:
     """Yield each statement that holds more than comments and white space."""
     i, start, n = 0, 0, len(script)
     number = 1
+    line = 1  # the line on which `start` stands
     while i < n:
         ch = script[i]
         if ch in "'\"`":
@@ -41,8 +51,8 @@ def split(script: str) -> Iterator[Chunk]:
                 kind = {"'": "string", '"': "quoted identifier", "`": "quoted identifier"}[ch]
                 raise ParseError(
                     f"unterminated {kind}",
-                    location=location(script, i, number),
-                    hint=f"close the {ch} that starts here; write '' for a quote inside a string",
+                    location=location(script, i, number, (start, line)),
+                    hint=f"close the {ch} that starts here; write {ch}{ch} for a {ch} inside it",
                 )
             i = close + 1
         elif script.startswith("--", i):
@@ -52,19 +62,22 @@ def split(script: str) -> Iterator[Chunk]:
             end = script.find("*/", i + 2)
             if end < 0:
                 raise ParseError(
-                    "unterminated comment", location=location(script, i, number), hint="close it with */"
+                    "unterminated comment",
+                    location=location(script, i, number, (start, line)),
+                    hint="close it with */",
                 )
             i = end + 2
         elif ch == ";":
-            if has_code(script[start:i]):
-                yield Chunk(script[start:i], start)
+            if has_code(script, start, i):
+                yield Chunk(script[start:i], start, line)
                 number += 1
+            line += script.count("\n", start, i + 1)
             i += 1
             start = i
         else:
             i += 1
-    if has_code(script[start:]):
-        yield Chunk(script[start:], start)
+    if has_code(script, start, n):
+        yield Chunk(script[start:], start, line)
 
 
 def _string_end(text: str, i: int) -> int:
@@ -81,9 +94,9 @@ def _string_end(text: str, i: int) -> int:
         return j
 
 
-def has_code(text: str) -> bool:
-    """Whether `text` holds anything but white space and comments."""
-    i, n = 0, len(text)
+def has_code(text: str, i: int = 0, n: int | None = None) -> bool:
+    """Whether `text[i:n]` holds anything but white space and comments."""
+    n = len(text) if n is None else n
     while i < n:
         if text[i].isspace():
             i += 1

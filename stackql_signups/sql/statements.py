@@ -16,6 +16,11 @@ class Source:
     line: int
     column: int
     text: str
+    offset_line: int = 1  # the line on which `offset` stands, an anchor for finding later positions
+
+    @property
+    def anchor(self) -> tuple[int, int]:
+        return (self.offset, self.offset_line)
 
 
 @dataclass(frozen=True)
