@@ -272,7 +272,10 @@ class EmulatorApp:
         """Details or a reference (the schema's oneOf guarantees exactly one, told apart by `related`)."""
         if "related" not in value:
             return _new_entitlement(value)
-        match = _ENTITLEMENT_URL.search(urlsplit(value["related"]).path)
+        try:
+            match = _ENTITLEMENT_URL.search(urlsplit(value["related"]).path)
+        except ValueError:  # not a URL at all (urlsplit refuses, e.g., "http://[")
+            match = None
         if match is None:
             errors.append(
                 error(

@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from .._errors import UsageError
 from .config import (
@@ -20,6 +21,9 @@ from .config import (
     EmulatorConfig,
     credentials_from,
 )
+
+if TYPE_CHECKING:
+    from .server import EmulatorServer
 
 DESCRIPTION = "Run a local emulator of Confluent Cloud's Partner API signup operations."
 EPILOG = f"""\
@@ -123,7 +127,6 @@ def _exit_as_killed() -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT, SIGTERM or POST /_emulator/shutdown; prints the URL on stdout once listening."""
     from .server import EmulatorServer
-    from .store import StoreError
 
     try:
         config = config_from(args)
@@ -131,6 +134,25 @@ def run(args: argparse.Namespace) -> int:
         print(exc.describe(), file=sys.stderr)
         return exc.exit_status
     server = EmulatorServer(config, on_stop_after=_exit_as_killed)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        server.request_stop()
+
+    # Handlers first: a signal sent as soon as the ready line is read must already stop us cleanly.
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, on_signal)
+    try:
+        return _serve(server, config)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _serve(server: EmulatorServer, config: EmulatorConfig) -> int:
+    from .store import StoreError
+
     try:
         server.start()
     except StoreError as exc:
@@ -143,22 +165,14 @@ def run(args: argparse.Namespace) -> int:
         )
         print(error.describe(), file=sys.stderr)
         return error.exit_status
-    print(f"emulator listening on {server.url}", flush=True)
-    print(f"emulator: API key {config.api_key!r}; state in {server.state_path}", file=sys.stderr, flush=True)
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        server.request_stop()
-
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, on_signal)
     try:
+        print(f"emulator listening on {server.url}", flush=True)
+        print(
+            f"emulator: API key {config.api_key!r}; state in {server.state_path}", file=sys.stderr, flush=True
+        )
         # A timeout, so that signals are handled promptly on every platform.
         while not server.wait(0.2):
             pass
     finally:
         server.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
     return 0

@@ -26,6 +26,8 @@ from .store import Store
 MAX_LINE = 16 * 1024
 """Longest request line or header line; longer ones are refused (400) rather than buffered."""
 MAX_HEADERS = 100
+LINGER_S = 2.0
+"""How long to drain a refused (413) body before closing the connection."""
 IDLE_TIMEOUT_S = 120.0
 """How long a keep-alive connection may sit idle (or a client stall mid-request) before it is closed."""
 
@@ -99,6 +101,8 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     timeout = IDLE_TIMEOUT_S
     server: _HTTPServer
+
+    unread_body = False  # a 413 left the body unread: drain it after answering (see _linger)
 
     def handle_one_request(self) -> None:
         self.close_connection = True
@@ -198,6 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
             return _bad_request("Malformed Content-Length")
         length = int(length_text)
         if length > MAX_BODY_BYTES:
+            self.unread_body = True
             return app.too_large(length)
         if length == 0:
             return b""
@@ -225,6 +230,7 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             total += size
             if total > MAX_BODY_BYTES:
+                self.unread_body = True
                 return app.too_large(total)
             data = self.rfile.read(size)
             if len(data) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
@@ -262,10 +268,26 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
             return
+        if self.unread_body:
+            self._linger()
         if admission is Admission.ANSWER_AND_STOP:
             emulator.stop_after_reached()
         if response.shutdown:
             emulator.request_stop()
+
+    def _linger(self) -> None:
+        """Discard what the client still sends, briefly, so it reads the 413 instead of a reset.
+
+        Closing a socket with unread input makes the kernel send RST, which can destroy the answer
+        before the client reads it; the body is received and thrown away, never kept or parsed.
+        """
+        deadline = time.monotonic() + LINGER_S
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_WR)
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not self.connection.recv(65536):
+                    break
 
     def _encode(self, response: Response, request_id: str) -> bytes:
         lines = [
