@@ -71,17 +71,32 @@ class AnswerGate:
 
     def __init__(self, stop_after: int | None) -> None:
         self._limit = stop_after
-        self._answered = 0
-        self._lock = threading.Lock()
+        self._admitted = 0
+        self._writing = 0
+        self._idle = threading.Condition()
 
     def admit(self) -> Admission:
+        """Take one of the N answers; call written() once it is sent (or failed to send)."""
         if self._limit is None:
             return Admission.ANSWER
-        with self._lock:
-            if self._answered >= self._limit:
+        with self._idle:
+            if self._admitted >= self._limit:
                 return Admission.HOLD
-            self._answered += 1
-            return Admission.ANSWER_AND_STOP if self._answered == self._limit else Admission.ANSWER
+            self._admitted += 1
+            self._writing += 1
+            return Admission.ANSWER_AND_STOP if self._admitted == self._limit else Admission.ANSWER
+
+    def written(self) -> None:
+        if self._limit is None:
+            return
+        with self._idle:
+            self._writing -= 1
+            self._idle.notify_all()
+
+    def wait_written(self, timeout: float = 5.0) -> bool:
+        """Wait until every admitted answer is sent: the N-th may finish before an earlier one."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._writing == 0, timeout)
 
 
 class Faults:

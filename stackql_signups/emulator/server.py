@@ -103,9 +103,11 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
 
     unread_body = False  # a 413 left the body unread: drain it after answering (see _linger)
+    current = ("-", "-")
 
     def handle_one_request(self) -> None:
         self.close_connection = True
+        self.current = ("-", "-")  # method and path, once the request line is read
         request_id = str(uuid.uuid4())
         try:
             parsed = self._read_request()
@@ -114,7 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
         if parsed is None:
             return
         if isinstance(parsed, Response):
-            self._deliver("-", "-", parsed, request_id)
+            self._deliver(*self.current, parsed, request_id)
             return
         request, keep_alive = parsed
         emulator = self.server.emulator
@@ -156,6 +158,11 @@ class _Handler(BaseHTTPRequestHandler):
         method = parts[0].decode("latin-1")
         if not _METHOD.fullmatch(method):
             return _bad_request("Malformed request method")
+        target = parts[1].decode("latin-1")
+        if target.startswith(("http://", "https://")):  # absolute-form: keep only the path and query
+            target = "/" + target.split("://", 1)[1].partition("/")[2]
+        path, _, query = target.partition("?")
+        self.current = (method, path)  # for the log, should the request be refused below
         headers: dict[str, str] = {}
         for _ in range(MAX_HEADERS + 1):
             line = rfile.readline(MAX_LINE + 1)
@@ -179,10 +186,6 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body(headers, parts[2] == b"HTTP/1.1")
         if body is None or isinstance(body, Response):
             return body
-        target = parts[1].decode("latin-1")
-        if target.startswith(("http://", "https://")):  # absolute-form: keep only the path and query
-            target = "/" + target.split("://", 1)[1].partition("/")[2]
-        path, _, query = target.partition("?")
         request = Request(method=method, path=path, query=query.partition("#")[0], headers=headers, body=body)
         return request, keep_alive and "transfer-encoding" not in headers
 
@@ -250,9 +253,8 @@ class _Handler(BaseHTTPRequestHandler):
         app = emulator.app
         if response.delay > 0:
             time.sleep(response.delay)
-        admission = Admission.ANSWER
-        if response.api and not response.drop and app is not None:
-            admission = app.faults.gate.admit()
+        gate = app.faults.gate if app is not None and response.api and not response.drop else None
+        admission = gate.admit() if gate is not None else Admission.ANSWER
         if admission is Admission.HOLD:
             # --stop-after was reached by another request: this one is never answered, as in a killed process.
             emulator.wait_killed()
@@ -268,9 +270,13 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
             return
+        finally:
+            if gate is not None:
+                gate.written()
         if self.unread_body:
             self._linger()
-        if admission is Admission.ANSWER_AND_STOP:
+        if admission is Admission.ANSWER_AND_STOP and gate is not None:
+            gate.wait_written()  # the answers admitted before this one are sent too
             emulator.stop_after_reached()
         if response.shutdown:
             emulator.request_stop()
@@ -342,6 +348,9 @@ class EmulatorServer:
         """Open the state, bind the port and serve in a daemon thread; returns self once ready."""
         if self._httpd is not None:
             return self
+        self.stopping = False
+        self._stop_requested.clear()
+        self._killed.clear()
         schemas = load_schemas(self._manifest)
         store = Store(self.config.state_path)
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,3 +158,30 @@ def test_stop_after_exits_the_process_as_if_killed(tmp_path: Path) -> None:
 def test_settings_out_of_range_are_refused(settings: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="--"):
         EmulatorConfig(**settings)
+
+
+def test_stop_after_is_exact_under_concurrency(tmp_path: Path) -> None:
+    server = emulator(tmp_path, stop_after=20).start()
+    answered: list[int] = []
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        with httpx.Client(base_url=server.url, auth=AUTH, timeout=10) as http:
+            for n in range(10):
+                try:
+                    status = http.post(SIGNUP, json=signup_body(f"c-{index}-{n}")).status_code
+                except httpx.TransportError:
+                    return
+                with lock:
+                    answered.append(status)
+
+    try:
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answered == [201] * 20
+        assert server.wait(timeout=5)
+    finally:
+        server.stop()

@@ -435,6 +435,9 @@ def test_a_body_over_the_limit_is_413(server: EmulatorServer, client: httpx.Clie
     assert answer.status_code == 413
     assert errors(answer)[0]["code"] == "request_too_large"
     assert counts(server) == (0, 0, 0)
+    assert [(r["method"], r["path"], r["status"]) for r in logged(server)["requests"]] == [
+        ("POST", SIGNUP, 413)
+    ]
 
 
 def test_shutdown_route_stops_an_in_process_server(server: EmulatorServer) -> None:
