@@ -34,7 +34,6 @@ from .store import (
 
 ENTITLEMENTS_PATH = "/partner/v2/entitlements"
 TOKEN_PATH = "/oauth2/token"
-ADMIN_PREFIX = "/_emulator/"
 MAX_DEPTH = 32
 """Deepest JSON nesting accepted in a body: the schemas need 4 levels; this bounds recursion."""
 
@@ -206,12 +205,12 @@ class EmulatorApp:
         if errors or not isinstance(body, dict):
             return failure(400, errors)
         outcome = self.store.create_entitlement(who.partner, _new_entitlement(body))
-        if isinstance(outcome, Created) and outcome.entitlement_id is not None:
-            record = self.store.entitlement(who.partner, outcome.entitlement_id)
-            if record is not None:
-                location = self._entitlement_url(record.id)
-                return json_response(201, self._entitlement_json(record), (("Location", location),))
-        return self._answer(outcome, False, "")
+        if not isinstance(outcome, Created) or outcome.entitlement_id is None:
+            return self._answer(outcome, False, "")  # a conflict: the same external_id exists
+        record = self.store.entitlement(who.partner, outcome.entitlement_id)
+        assert record is not None  # just committed; entitlements are never deleted
+        location = self._entitlement_url(record.id)
+        return json_response(201, self._entitlement_json(record), (("Location", location),))
 
     def _get_entitlement(self, entitlement_id: str, who: Principal) -> Response:
         record = self.store.entitlement(who.partner, entitlement_id)

@@ -266,7 +266,7 @@ class _Handler(BaseHTTPRequestHandler):
             _abort(self.connection)
             return
         try:
-            self.wfile.write(self._encode(response, request_id))
+            self.wfile.write(self._encode(response, request_id, with_body=method != "HEAD"))
         except OSError:
             self.close_connection = True
             return
@@ -295,7 +295,11 @@ class _Handler(BaseHTTPRequestHandler):
                 if not self.connection.recv(65536):
                     break
 
-    def _encode(self, response: Response, request_id: str) -> bytes:
+    def _encode(self, response: Response, request_id: str, with_body: bool = True) -> bytes:
+        """Status line, headers and body as one buffer, so the answer leaves in a single send.
+
+        An answer to HEAD carries the headers only (with the Content-Length a GET would have).
+        """
         lines = [
             f"HTTP/1.1 {response.status} {REASONS.get(response.status, 'Unknown')}",
             f"X-Request-Id: {request_id}",
@@ -308,7 +312,8 @@ class _Handler(BaseHTTPRequestHandler):
         lines.extend(f"{name}: {value}" for name, value in response.headers)
         if self.close_connection:
             lines.append("Connection: close")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return head + response.body if with_body else head
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: a line per request would cost throughput and could show what clients sent."""

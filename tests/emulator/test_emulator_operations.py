@@ -380,7 +380,9 @@ def test_other_methods_are_405_with_allow(client: httpx.Client, path: str, metho
 
 def test_head_is_405_without_a_body(client: httpx.Client) -> None:
     answer = client.head(SIGNUP)
-    assert answer.status_code == 405 and answer.headers["allow"] == "POST"
+    assert answer.status_code == 405 and answer.headers["allow"] == "POST" and answer.content == b""
+    # The connection stays usable: no stray body bytes were sent after the headers.
+    assert client.post(SIGNUP, json=signup_body("after-head")).status_code == 201
 
 
 def test_unknown_paths_are_404_json(client: httpx.Client) -> None:
