@@ -19,7 +19,10 @@ import stackql_signups
 SIGNUP = """
 EXEC confluent.partner.signups.signup
 @@json='{
-  "organization": {"name": "{{ name }}", "sso_config": {"kind": "AzureSSOConfig", "tenant_id": "{{ tenant_id }}"}},
+  "organization": {
+    "name": "{{ name }}",
+    "sso_config": {"kind": "AzureSSOConfig", "tenant_id": "{{ tenant_id }}"}
+  },
   "entitlement": {
     "external_id": "{{ external_id }}",
     "name": "{{ name }} production",
@@ -32,7 +35,9 @@ EXEC confluent.partner.signups.signup
 ACTIVATE = """
 EXEC confluent.partner.signups.activate_signup
 @organization_id='{{ organization_id }}'
-@@json='{"user": {"email": "{{ email }}", "given_name": "{{ given_name }}", "family_name": "{{ family_name }}"}}';
+@@json='{
+  "user": {"email": "{{ email }}", "given_name": "{{ given_name }}", "family_name": "{{ family_name }}"}
+}';
 """
 
 RUN = uuid.uuid4().hex[:8]  # unique external ids, so the example can run again

@@ -21,7 +21,10 @@ from stackql_signups import ApiError, NetworkError, ParseError, ValidationError
 SIGNUP = """
 EXEC /*+ AS customer */ confluent.partner.signups.signup
 @@json='{
-  "organization": {"name": "{{ name }}", "sso_config": {"kind": "AzureSSOConfig", "tenant_id": "{{ tenant_id }}"}},
+  "organization": {
+    "name": "{{ name }}",
+    "sso_config": {"kind": "AzureSSOConfig", "tenant_id": "{{ tenant_id }}"}
+  },
   "entitlement": {
     "external_id": "{{ external_id }}",
     "name": "{{ name }} production",
@@ -35,7 +38,9 @@ EXEC /*+ AS customer */ confluent.partner.signups.signup
 ACTIVATE = """
 EXEC confluent.partner.signups.activate_signup
 @organization_id=customer.organization_id
-@@json='{"user": {"email": "{{ email }}", "given_name": "{{ given_name }}", "family_name": "{{ family_name }}"}}';
+@@json='{
+  "user": {"email": "{{ email }}", "given_name": "{{ given_name }}", "family_name": "{{ family_name }}"}
+}';
 """
 
 
@@ -61,7 +66,8 @@ def main() -> int:
 
         # What would be sent, with secrets masked; nothing is sent.
         [planned] = session.plan(SIGNUP.replace("/*+ AS customer */ ", ""), customer)
-        print("planned:", planned["method"], urlsplit(planned["url"]).path, "body keys:", sorted(planned["body"]))
+        path = urlsplit(planned["url"]).path
+        print("planned:", planned["method"], path, "with", ", ".join(planned["body"]))
 
         [signed_up] = session.execute(SIGNUP, customer)
         print("signed up:", signed_up["organization_id"], signed_up["sso_url"])
