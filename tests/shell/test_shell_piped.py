@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from signups_e2e import RESOURCE, USER, Emulator, activate_sql, signup_sql
@@ -67,6 +68,38 @@ def test_piped_script_without_errors_exits_0_and_chains_labels(run_cli, module_e
     assert [u["email"] for u in users] == [USER["email"]]
 
 
+def test_shell_takes_the_same_connection_and_variable_flags(
+    run_cli, env: dict[str, str], tmp_path: Path
+) -> None:
+    """`shell --endpoint local --state FILE --var ...`: the built-in emulator on that file; templates."""
+    state = tmp_path / "shell-local.db"
+    script = signup_sql("{{ name }}", "ext-shell-local", label="c") + "\n" + activate_sql("c.organization_id")
+
+    result = run_cli(
+        "shell",
+        "--endpoint",
+        "local",
+        "--state",
+        str(state),
+        "--var",
+        "name=Shell Local",
+        "-o",
+        "jsonl",
+        stdin=script + "\n",
+    )
+
+    assert result.status == 0, result.explain()
+    signed_up, activated = result.json_lines()
+    assert signed_up["organization_id"] == activated["organization_id"]
+    reader = Emulator(state, env, tmp_path)  # what the built-in emulator left in the file
+    try:
+        content = reader.state()
+    finally:
+        reader.stop()
+    assert [o["name"] for o in content["organizations"]] == ["Shell Local"]
+    assert [u["organization_id"] for u in content["users"]] == [signed_up["organization_id"]]
+
+
 def test_piped_last_statement_without_semicolon_runs(run_cli) -> None:
     result = run_cli("shell", "-o", "json", stdin=f"SHOW METHODS IN {RESOURCE} LIKE 'signup'")
 
@@ -76,14 +109,20 @@ def test_piped_last_statement_without_semicolon_runs(run_cli) -> None:
     ]
 
 
-def test_piped_output_and_quit_meta_commands(run_cli) -> None:
-    script = f"\\output csv\nSHOW METHODS IN {RESOURCE} LIKE 'signup';\n\\quit\nSHOW PROVIDERS;\n"
+def test_piped_meta_commands(run_cli, env: dict[str, str]) -> None:
+    script = (
+        "\\frobnicate\n\\output yaml\n"  # errors: reported on stderr, the shell goes on
+        f"\\output csv\nSHOW METHODS IN {RESOURCE} LIKE 'signup';\n\\quit\nSHOW PROVIDERS;\n"
+    )
 
     result = run_cli("shell", stdin=script)
 
-    assert result.status == 0, result.explain()
-    assert 'signup,"entitlement, organization",EXEC' in result.stdout
-    assert "confluent" not in result.stdout.split("EXEC")[-1]  # nothing ran after \quit
+    assert 'signup,"entitlement, organization",EXEC' in result.stdout, result.explain()
+    assert "confluent" not in result.stdout.split("EXEC")[-1]  # nothing ran after \\quit
+    assert "unknown meta command" in result.stderr
+    assert "output format must be one of" in result.stderr
+    # a piped session is not interactive: it leaves no history behind
+    assert not (Path(env["XDG_DATA_HOME"]) / "stackql-signups" / "history").exists()
 
 
 @pytest.mark.xfail(
@@ -98,21 +137,6 @@ def test_piped_help_meta_command(run_cli) -> None:
     assert result.status == 0, result.explain()
     assert "Meta commands" in result.stdout
     assert "\\output FORMAT" in result.stdout
-
-
-def test_piped_unknown_meta_command_is_an_error(run_cli) -> None:
-    result = run_cli("shell", stdin="\\frobnicate\n\\output yaml\n")
-
-    assert "unknown meta command" in result.stderr
-    assert "output format must be one of" in result.stderr
-
-
-def test_piped_history_is_not_written(run_cli, env: dict[str, str]) -> None:
-    from pathlib import Path
-
-    run_cli("shell", stdin=f"SHOW METHODS IN {RESOURCE};\n")
-
-    assert not (Path(env["XDG_DATA_HOME"]) / "stackql-signups" / "history").exists()
 
 
 @pytest.mark.xfail(
