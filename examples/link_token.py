@@ -16,15 +16,17 @@ import os
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
 
-def call(url: str, body: dict[str, str] | None = None) -> dict:
+def call(url: str, body: dict[str, str] | None = None) -> dict[str, Any]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
+        answer: dict[str, Any] = json.load(response)
+    return answer
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 
@@ -200,6 +201,31 @@ def test_labels_belong_to_their_session(module_emulator: Emulator) -> None:
         first.execute(signup_sql(*unique("Mine"), label="acme"))
     with stackql_signups.connect(endpoint=module_emulator.url) as second, pytest.raises(BindError):
         second.execute(activate_sql("acme.organization_id"))
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["mapping", "json-text"])
+def test_auth_names_the_variables_that_hold_the_credentials(
+    as_text: bool, module_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stackql_signups.emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+    auth = {"confluent": {"type": "basic", "username_var": "MY_KEY", "password_var": "MY_SECRET"}}
+    monkeypatch.setenv("MY_KEY", DEFAULT_API_KEY)
+    monkeypatch.setenv("MY_SECRET", DEFAULT_API_SECRET)
+    with stackql_signups.connect(
+        endpoint=module_emulator.url, auth=json.dumps(auth) if as_text else auth
+    ) as s:
+        [row] = s.execute(signup_sql(*unique("Auth")))
+    assert row["organization_id"]
+
+    monkeypatch.setenv("MY_SECRET", "not-the-secret")
+    with (
+        stackql_signups.connect(endpoint=module_emulator.url, auth=auth) as s,
+        pytest.raises(ApiError) as caught,
+    ):
+        s.execute(signup_sql(*unique("Auth")))
+    assert caught.value.status == 401
+    assert "not-the-secret" not in str(caught.value)
 
 
 def test_exceptions_form_one_hierarchy() -> None:
