@@ -95,3 +95,14 @@ def sqlglot_build() -> str:
     except ImportError:  # an older sqlglot without the split tokenizer core
         return "pure-python"
     return "sqlglotc" if str(tokenizer_core.__file__).endswith((".so", ".pyd")) else "pure-python"
+
+
+def run_all(cli: Any, jobs: dict[Any, tuple[tuple[str, ...], dict[str, Any]]]) -> dict[Any, Any]:
+    """Run `cli.run(*args, **kwargs)` for every job at once (each run is a separate process)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(2, min(8, (os.cpu_count() or 2) * 2))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {key: pool.submit(cli.run, *args, **kwargs) for key, (args, kwargs) in jobs.items()}
+        return {key: future.result() for key, future in futures.items()}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .support import SIGNUPS
+from .support import SIGNUPS, run_all
 
 METHODS_HEADER = ("MethodName", "RequiredParams", "SQLVerb")
 METHOD_ROWS = [
@@ -160,23 +160,33 @@ def test_show_extended_methods_columns_are_stackqls(cli: Any) -> None:
     assert list(rows[0]) == [*METHODS_HEADER, "description"]
 
 
+FILTERS = [
+    ("LIKE 'sign%'", ["signup", "signup_partner_v2_link"]),
+    ("LIKE '%LINK'", ["signup_partner_v2_link"]),
+    ("LIKE 'signup'", ["signup"]),
+    ("LIKE '_ctivate%'", ["activate_signup"]),
+    ("WHERE MethodName = 'signup'", ["signup"]),
+    ("WHERE MethodName != 'signup'", ["activate_signup", "signup_partner_v2_link"]),
+    ("WHERE RequiredParams LIKE '%token%'", ["signup_partner_v2_link"]),
+    ("WHERE SQLVerb = 'EXEC' AND MethodName LIKE '%signup'", ["activate_signup", "signup"]),
+    ("WHERE SQLVerb = 'SELECT'", []),
+]
+
+
+@pytest.fixture(scope="module")
+def filtered(cli: Any) -> list[list[dict[str, Any]]]:
+    """Every filter of FILTERS as one statement of one script: -o json prints one array per statement."""
+    script = ";\n".join(f"SHOW METHODS IN {SIGNUPS} {sql}" for sql, _ in FILTERS)
+    arrays = [json.loads(line) for line in ok(cli, script, "-o", "json").splitlines()]
+    assert len(arrays) == len(FILTERS)
+    return arrays
+
+
 @pytest.mark.parametrize(
-    ("filter_sql", "expected"),
-    [
-        ("LIKE 'sign%'", ["signup", "signup_partner_v2_link"]),
-        ("LIKE '%LINK'", ["signup_partner_v2_link"]),
-        ("LIKE 'signup'", ["signup"]),
-        ("LIKE '_ctivate%'", ["activate_signup"]),
-        ("WHERE MethodName = 'signup'", ["signup"]),
-        ("WHERE MethodName != 'signup'", ["activate_signup", "signup_partner_v2_link"]),
-        ("WHERE RequiredParams LIKE '%token%'", ["signup_partner_v2_link"]),
-        ("WHERE SQLVerb = 'EXEC' AND MethodName LIKE '%signup'", ["activate_signup", "signup"]),
-        ("WHERE SQLVerb = 'SELECT'", []),
-    ],
+    ("index", "expected"), [(i, e) for i, (_, e) in enumerate(FILTERS)], ids=[f for f, _ in FILTERS]
 )
-def test_show_methods_filters(cli: Any, filter_sql: str, expected: list[str]) -> None:
-    rows = json_rows(cli, f"SHOW METHODS IN {SIGNUPS} {filter_sql}")
-    assert [r["MethodName"] for r in rows] == expected
+def test_show_methods_filters(filtered: list[list[dict[str, Any]]], index: int, expected: list[str]) -> None:
+    assert [r["MethodName"] for r in filtered[index]] == expected
 
 
 def test_use_then_short_names(cli: Any) -> None:
@@ -191,6 +201,16 @@ def test_use_then_short_names(cli: Any) -> None:
         {"name": "signups", "id": "confluent.partner.signups"},
         {"MethodName": "signup", "RequiredParams": "entitlement, organization", "SQLVerb": "EXEC"},
     ]
+
+
+@pytest.fixture(scope="module")
+def described(cli: Any) -> dict[str, Any]:
+    """DESCRIBE METHOD of each method, from one script."""
+    methods = ["signup", "activate_signup", "signup_partner_v2_link"]
+    script = ";\n".join(f"DESCRIBE METHOD {SIGNUPS}.{m}" for m in methods)
+    arrays = [json.loads(line) for line in ok(cli, script, "-o", "json").splitlines()]
+    assert len(arrays) == len(methods)
+    return dict(zip(methods, arrays, strict=True))
 
 
 @pytest.mark.parametrize(
@@ -232,8 +252,8 @@ def test_use_then_short_names(cli: Any) -> None:
         ),
     ],
 )
-def test_describe_method(cli: Any, method: str, rows: list[tuple[str, ...]]) -> None:
-    records = json_rows(cli, f"DESCRIBE METHOD {SIGNUPS}.{method}")
+def test_describe_method(described: dict[str, Any], method: str, rows: list[tuple[str, ...]]) -> None:
+    records = described[method]
     assert [list(r) for r in records] == [["name", "type", "param_type", "shape"]] * len(rows)
     assert [tuple(r.values()) for r in records] == rows
 
@@ -246,20 +266,25 @@ def test_describe_method_extended_adds_descriptions(cli: Any) -> None:
     assert described[("sso_url", "output")] == "The login URL for the customer to access Confluent Cloud"
 
 
-@pytest.mark.parametrize(
-    ("sql", "verb"),
-    [
-        (f"DESCRIBE {SIGNUPS}", "SELECT"),
-        (f"DESCRIBE EXTENDED {SIGNUPS}", "SELECT"),
-        (f"SELECT * FROM {SIGNUPS}", "SELECT"),
-        (f"SELECT organization_id FROM {SIGNUPS} WHERE dry_run = true", "SELECT"),
-        (f"INSERT INTO {SIGNUPS} (organization) SELECT '{{}}'", "INSERT"),
-        (f"DELETE FROM {SIGNUPS} WHERE organization_id = 'x'", "DELETE"),
-    ],
-    ids=["describe", "describe-extended", "select-star", "select-where", "insert", "delete"],
-)
-def test_describe_and_select_get_stackqls_message(cli: Any, sql: str, verb: str) -> None:
-    result = cli.run("exec", sql)
+NOT_SELECTABLE = {
+    "describe": (f"DESCRIBE {SIGNUPS}", "SELECT"),
+    "describe-extended": (f"DESCRIBE EXTENDED {SIGNUPS}", "SELECT"),
+    "select-star": (f"SELECT * FROM {SIGNUPS}", "SELECT"),
+    "select-where": (f"SELECT organization_id FROM {SIGNUPS} WHERE dry_run = true", "SELECT"),
+    "insert": (f"INSERT INTO {SIGNUPS} (organization) SELECT '{{}}'", "INSERT"),
+    "delete": (f"DELETE FROM {SIGNUPS} WHERE organization_id = 'x'", "DELETE"),
+}
+
+
+@pytest.fixture(scope="module")
+def not_selectable(cli: Any) -> dict[str, Any]:
+    return run_all(cli, {name: (("exec", sql), {}) for name, (sql, _) in NOT_SELECTABLE.items()})
+
+
+@pytest.mark.parametrize("name", list(NOT_SELECTABLE))
+def test_describe_and_select_get_stackqls_message(not_selectable: dict[str, Any], name: str) -> None:
+    result = not_selectable[name]
+    verb = NOT_SELECTABLE[name][1]
     assert result.status == 2, result.explain()
     assert result.stdout == ""
     assert NO_SELECT.replace("SELECT", verb, 1) in result.stderr

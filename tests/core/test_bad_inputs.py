@@ -7,10 +7,8 @@ concurrently once per session; each case is then its own test.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from .support import (
     copy_acme,
     edit,
     link,
+    run_all,
     signup,
     sql_json,
 )
@@ -322,13 +321,11 @@ def _prepare(case: Bad, case_dir: Path) -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def outcomes(cli: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("bad-inputs")
-    jobs = {case.name: (_prepare(case, base / case.name), case.stdin) for case in CASES}
-    with ThreadPoolExecutor(max_workers=max(2, min(8, (os.cpu_count() or 2) * 2))) as pool:
-        futures = {
-            name: pool.submit(cli.run, "exec", *args, stdin=stdin, cwd=base)
-            for name, (args, stdin) in jobs.items()
-        }
-        return {name: future.result() for name, future in futures.items()}
+    jobs = {
+        case.name: (("exec", *_prepare(case, base / case.name)), {"stdin": case.stdin, "cwd": base})
+        for case in CASES
+    }
+    return run_all(cli, jobs)
 
 
 def test_the_table_is_large_and_its_names_distinct() -> None:

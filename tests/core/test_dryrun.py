@@ -18,6 +18,7 @@ from .support import (
     USER,
     activate,
     link,
+    run_all,
     signup,
     sql_json,
 )
@@ -93,11 +94,13 @@ def test_link_token_is_masked_and_never_printed(cli: Any, script: str) -> None:
 
 def test_credentials_are_masked_and_never_printed(cli: Any) -> None:
     env = {"CONFLUENT_CLOUD_API_KEY": API_KEY, "CONFLUENT_CLOUD_API_SECRET": API_SECRET}
-    for fmt in ("json", "jsonl", "csv", "table", "text"):
-        result = cli.run("exec", signup(), "--dryrun", "-o", fmt, env=env)
+    formats = ("json", "jsonl", "csv", "table", "text")
+    results = run_all(cli, {f: (("exec", signup(), "--dryrun", "-o", f), {"env": env}) for f in formats})
+    for fmt, result in results.items():
         assert result.status == 0, result.explain()
         shown = result.stdout + result.stderr
         assert API_KEY not in shown and API_SECRET not in shown, fmt
+        assert "********" in result.stdout, fmt
     [item], _ = dry_run(cli, signup(), env=env)
     assert item["headers"]["Authorization"] == f"Basic {MASK}"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .support import ACME_REGISTRY, acme_service_file, copy_acme, edit
+from .support import ACME_REGISTRY, acme_service_file, copy_acme, edit, run_all
 
 ENGINE = Path(__file__).resolve().parents[2] / "stackql_signups"
 WIDGETS = "acme.inventory.widgets"
@@ -27,8 +27,25 @@ def ok(cli: Any, *args: str, env: dict[str, str] | None = None) -> str:
     return str(result.stdout)
 
 
-def rows(cli: Any, sql: str, *args: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in ok(cli, sql, *REG, "-o", "jsonl", *args).splitlines()]
+ANSWERS = {
+    "providers": "SHOW PROVIDERS",
+    "services": "SHOW SERVICES IN acme",
+    "services-extended": "SHOW EXTENDED SERVICES IN acme",
+    "resources": "SHOW RESOURCES IN acme.inventory",
+    "resources-like": "SHOW RESOURCES IN acme.inventory LIKE '%gets'",
+    "widget-methods": f"SHOW METHODS IN {WIDGETS}",
+    "gadget-methods": "SHOW METHODS IN acme.inventory.gadgets",
+    "describe": f"DESCRIBE METHOD {WIDGETS}.create_widget",
+}
+
+
+@pytest.fixture(scope="module")
+def answers(cli: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every statement of ANSWERS from one script: -o json prints one array per statement."""
+    out = ok(cli, ";\n".join(ANSWERS.values()), *REG, "-o", "json")
+    arrays = [json.loads(line) for line in out.splitlines()]
+    assert len(arrays) == len(ANSWERS)
+    return dict(zip(ANSWERS, arrays, strict=True))
 
 
 def plan(cli: Any, sql: str, *args: str) -> dict[str, Any]:
@@ -45,15 +62,13 @@ def test_the_engine_names_no_fixture_provider() -> None:
             assert word not in text, f"{source} mentions {word!r}"
 
 
-def test_show_providers_lists_the_registry(cli: Any) -> None:
-    assert rows(cli, "SHOW PROVIDERS") == [{"name": "acme", "version": "v1"}]
+def test_show_providers_lists_the_registry(answers: dict[str, Any]) -> None:
+    assert answers["providers"] == [{"name": "acme", "version": "v1"}]
 
 
-def test_show_services(cli: Any) -> None:
-    assert rows(cli, "SHOW SERVICES IN acme") == [
-        {"id": "inventory:v1", "name": "inventory", "title": "Acme Inventory API"}
-    ]
-    [extended] = rows(cli, "SHOW EXTENDED SERVICES IN acme")
+def test_show_services(answers: dict[str, Any]) -> None:
+    assert answers["services"] == [{"id": "inventory:v1", "name": "inventory", "title": "Acme Inventory API"}]
+    [extended] = answers["services-extended"]
     assert list(extended) == ["id", "name", "title", "description", "version", "preferred"]
     assert (extended["description"], extended["version"]) == (
         "Widgets and the warehouses that hold them",
@@ -61,26 +76,26 @@ def test_show_services(cli: Any) -> None:
     )
 
 
-def test_show_resources(cli: Any) -> None:
-    assert rows(cli, "SHOW RESOURCES IN acme.inventory") == [
+def test_show_resources(answers: dict[str, Any]) -> None:
+    assert answers["resources"] == [
         {"name": "widgets", "id": "acme.inventory.widgets"},
         {"name": "cloud_resources", "id": "acme.inventory.cloud_resources"},
         {"name": "gadgets", "id": "acme.inventory.gadgets"},
     ]
-    assert rows(cli, "SHOW RESOURCES IN acme.inventory LIKE '%gets'") == [
+    assert answers["resources-like"] == [
         {"name": "widgets", "id": "acme.inventory.widgets"},
         {"name": "gadgets", "id": "acme.inventory.gadgets"},
     ]
 
 
-def test_show_methods(cli: Any) -> None:
-    assert rows(cli, f"SHOW METHODS IN {WIDGETS}") == [
+def test_show_methods(answers: dict[str, Any]) -> None:
+    assert answers["widget-methods"] == [
         {"MethodName": "create_widget", "RequiredParams": "batch_size, warehouse_id, name", "SQLVerb": "EXEC"}
     ]
 
 
-def test_show_methods_lists_sql_verbs_before_exec(cli: Any) -> None:
-    assert rows(cli, "SHOW METHODS IN acme.inventory.gadgets") == [
+def test_show_methods_lists_sql_verbs_before_exec(answers: dict[str, Any]) -> None:
+    assert answers["gadget-methods"] == [
         {"MethodName": "delete_gadget", "RequiredParams": "gadget_id", "SQLVerb": "DELETE"},
         {"MethodName": "zap_gadget", "RequiredParams": "gadget_id", "SQLVerb": "EXEC"},
     ]
@@ -97,8 +112,8 @@ def test_table_output_matches_stackqls_own_test_byte_for_byte(cli: Any) -> None:
     )
 
 
-def test_describe_method(cli: Any) -> None:
-    described = rows(cli, f"DESCRIBE METHOD {WIDGETS}.create_widget")
+def test_describe_method(answers: dict[str, Any]) -> None:
+    described = answers["describe"]
     assert [(r["name"], r["type"], r["param_type"]) for r in described] == [
         ("batch_size", "integer", "input_required"),
         ("warehouse_id", "string", "input_required"),
@@ -306,19 +321,29 @@ BROKEN: dict[str, tuple[Callable[[Path], None], Callable[[Path], Path], str, tup
 }
 
 
+@pytest.fixture(scope="module")
+def broken_runs(cli: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Any]]:
+    """Each broken copy of the fixture registry, and the CLI's answer to its statement."""
+    named: dict[str, Path] = {}
+    jobs: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {}
+    for name, (change, which, statement, _) in BROKEN.items():
+        root = copy_acme(tmp_path_factory.mktemp(name))
+        named[name] = which(root)
+        change(root)
+        jobs[name] = (("exec", statement, "--registry", str(root)), {})
+    results = run_all(cli, jobs)
+    return {name: (named[name], results[name]) for name in BROKEN}
+
+
 @pytest.mark.parametrize("name", list(BROKEN))
-def test_broken_manifest_is_refused_naming_file_and_path(cli: Any, tmp_path: Path, name: str) -> None:
-    change, which, statement, fragments = BROKEN[name]
-    root = copy_acme(tmp_path)
-    named = which(root)
-    change(root)
-    result = cli.run("exec", statement, "--registry", str(root))
+def test_broken_manifest_is_refused_naming_file_and_path(broken_runs: dict[str, Any], name: str) -> None:
+    named, result = broken_runs[name]
     assert result.status == 3, result.explain()
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
     first = result.stderr.splitlines()[0]
     assert first.startswith(f"manifest error: {named}: "), result.explain()
-    for fragment in fragments:
+    for fragment in BROKEN[name][3]:
         assert fragment in first, result.explain()
 
 

@@ -13,7 +13,7 @@ from stackql_signups import TemplateError, UsageError
 from stackql_signups.cli import inputs
 from stackql_signups.render import render
 
-from .support import LINK_TOKEN, SERVER, SIGNUPS, TEMPLATES, USER
+from .support import LINK_TOKEN, SERVER, SIGNUPS, TEMPLATES, USER, run_all
 
 MASK = "********"
 DATA: dict[str, Any] = yaml.safe_load((TEMPLATES / "vars.yaml").read_text(encoding="utf-8"))
@@ -59,18 +59,35 @@ def test_the_docs_templates_are_copied_verbatim() -> None:
         assert "```sql\n" + template + "```" in text
 
 
-@pytest.mark.parametrize("source", ["q-yaml", "q-json", "var"])
-@pytest.mark.parametrize("method", list(DOCS_TEMPLATES))
-def test_docs_template_plans_the_right_request(cli: Any, method: str, source: str) -> None:
-    path, names = DOCS_TEMPLATES[method]
-    args = ["-i", str(TEMPLATES / f"{method}.iql")]
+SOURCES = ("q-yaml", "q-json", "var")
+
+
+def _template_args(method: str, source: str) -> tuple[str, ...]:
+    args = ["exec", "-i", str(TEMPLATES / f"{method}.iql"), "--dryrun", "-o", "json"]
     if source == "q-yaml":
         args += ["-q", str(TEMPLATES / "vars.yaml")]
     elif source == "q-json":
         args += ["-q", str(TEMPLATES / "vars.json")]
     else:
-        args += var_args(names)
-    [plan], stderr = plans(cli, *args)
+        args += var_args(DOCS_TEMPLATES[method][1])
+    return tuple(args)
+
+
+@pytest.fixture(scope="module")
+def template_runs(cli: Any) -> dict[tuple[str, str], Any]:
+    jobs = {(m, s): (_template_args(m, s), {}) for m in DOCS_TEMPLATES for s in SOURCES}
+    return run_all(cli, jobs)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("method", list(DOCS_TEMPLATES))
+def test_docs_template_plans_the_right_request(
+    template_runs: dict[Any, Any], method: str, source: str
+) -> None:
+    path, names = DOCS_TEMPLATES[method]
+    result = template_runs[(method, source)]
+    assert result.status == 0, result.explain()
+    [plan] = json.loads(result.stdout)
     query = "?dry_run=true" if "dry_run" in names else ""
     assert plan["method"] == "POST"
     assert plan["url"] == f"{SERVER}{path}{query}"
@@ -78,7 +95,7 @@ def test_docs_template_plans_the_right_request(cli: Any, method: str, source: st
     if "token" in expected_body:
         expected_body["token"] = MASK
     assert plan["body"] == expected_body
-    assert DATA["token"] not in json.dumps(plan) + stderr
+    assert DATA["token"] not in result.stdout + result.stderr
 
 
 def test_docs_template_with_dry_run_false(cli: Any) -> None:
@@ -271,18 +288,24 @@ def test_several_undefined_variables_are_all_named() -> None:
     assert caught.value.location is not None and caught.value.location.line == 1
 
 
-@pytest.mark.parametrize(
-    "expression",
-    [
-        "''.__class__",
-        "cycler.__init__.__globals__",
-        "''.__class__.__mro__[1].__subclasses__()",
-        "lipsum.__globals__['os']",
-        "x.__class__.__base__",
-    ],
+SANDBOX_ESCAPES = (
+    "''.__class__",
+    "cycler.__init__.__globals__",
+    "''.__class__.__mro__[1].__subclasses__()",
+    "lipsum.__globals__['os']",
+    "x.__class__.__base__",
 )
-def test_the_sandbox_refuses_python_internals(cli: Any, expression: str) -> None:
-    result = cli.run("exec", f"SHOW METHODS IN {{{{ {expression} }}}};", "--var", "x=1")
+
+
+@pytest.fixture(scope="module")
+def sandbox_runs(cli: Any) -> dict[str, Any]:
+    jobs = {e: (("exec", f"SHOW METHODS IN {{{{ {e} }}}};", "--var", "x=1"), {}) for e in SANDBOX_ESCAPES}
+    return run_all(cli, jobs)
+
+
+@pytest.mark.parametrize("expression", SANDBOX_ESCAPES)
+def test_the_sandbox_refuses_python_internals(sandbox_runs: dict[str, Any], expression: str) -> None:
+    result = sandbox_runs[expression]
     assert result.status == 2, result.explain()
     assert result.stdout == ""
     assert result.stderr.startswith("template error:")
