@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from .._errors import UsageError
 from ..connection import LOCAL, dispatch_config, endpoint_for, executor_env
 from ..dispatch import DispatchConfig, Outcome, RetryNotice
 
@@ -51,21 +53,29 @@ class Sender:
         self._stack = contextlib.ExitStack()
         self._config: DispatchConfig | None = None
         self._executor: Executor | None = None
+        self._report_file: IO[str] | None = None
 
     def send(self, steps: list[Step], presenter: Presenter) -> int:
         from ..dispatch import Executor, run
+        from ..dispatch.limits import check_body_sizes
 
         requests = [s.request for s in steps if s.request is not None]
         report = _Reporter(presenter, [s for s in steps if s.answer is not None])
         if not requests:
             report.flush_answers(None)
             return 0
+        check_body_sizes(requests)
         if self._config is None or self._executor is None:
             config = dispatch_config(self.args, self.registry, requests[0])
+            self._report_file = self._open_report()
             self._config = self._stack.enter_context(endpoint_for(config, getattr(self.args, "state", None)))
+            log = _verbose_line if getattr(self.args, "verbose", False) else None
             self._executor = self._stack.enter_context(
-                contextlib.closing(Executor(self._config, env=executor_env(config), on_retry=report.retry))
+                contextlib.closing(
+                    Executor(self._config, env=executor_env(config), on_retry=report.retry, log=log)
+                )
             )
+        report.report_file = self._report_file
         summary = run(
             requests, self._config, report.outcome, executor=self._executor, prior_rows=self.rows_by_label
         )
@@ -76,6 +86,16 @@ class Sender:
             report.flush_answers(None)
         print(summary.describe(), file=sys.stderr)
         return summary.exit_status
+
+    def _open_report(self) -> IO[str] | None:
+        path = getattr(self.args, "report", None)
+        if path is None:
+            return None
+        try:
+            handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed with the sender
+        except OSError as exc:
+            raise UsageError(f"cannot write --report {path}: {exc.strerror}") from None
+        return self._stack.enter_context(handle)
 
     def close(self) -> None:
         self._stack.close()
@@ -93,6 +113,7 @@ class _Reporter:
     def __init__(self, presenter: Presenter, answers: list[Step]) -> None:
         self.presenter = presenter
         self.answers = answers
+        self.report_file: IO[str] | None = None
 
     def flush_answers(self, before: int | None) -> None:
         while self.answers and (before is None or self.answers[0].number < before):
@@ -102,11 +123,20 @@ class _Reporter:
 
     def outcome(self, outcome: Outcome) -> None:
         self.flush_answers(outcome.statement)
+        self._record(outcome)
         where = f"statement {outcome.statement}"
         if outcome.status == "succeeded":
             rows = [outcome.row] if outcome.row is not None else []
             self.presenter.write(ResultSet.from_records(rows, outcome.statement))
             request_id = f", request id {outcome.request_id}" if outcome.request_id else ""
+            if outcome.existing:
+                organization = (outcome.row or {}).get("organization_id")
+                print(
+                    f"{where}: already there, nothing new was created: organization {organization} "
+                    f"({outcome.http_status} Conflict{request_id}; --on-conflict existing)",
+                    file=sys.stderr,
+                )
+                return
             print(
                 f"{where}: the operation was despatched successfully ({outcome.http_status}{request_id})",
                 file=sys.stderr,
@@ -119,9 +149,35 @@ class _Reporter:
         located = outcome.error is not None and outcome.error.location is not None
         print(text if located else f"{where}: {text}", file=sys.stderr)
 
+    def _record(self, outcome: Outcome) -> None:
+        """One JSON line per statement in the --report file, written as soon as its outcome is known."""
+        if self.report_file is None:
+            return
+        row = outcome.row or {}
+        error = outcome.error
+        record = {
+            "statement": outcome.statement,
+            "label": outcome.label,
+            "status": outcome.status,
+            "existing": outcome.existing,
+            "http_status": outcome.http_status,
+            "request_id": outcome.request_id,
+            "attempts": outcome.attempts,
+            "organization_id": row.get("organization_id"),
+            "error": error.message if error is not None else None,
+            "hint": error.hint if error is not None else None,
+        }
+        self.report_file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.report_file.flush()
+
     def retry(self, notice: RetryNotice) -> None:
         print(
             f"statement {notice.statement}: {notice.reason}; retrying in {notice.delay:.1f}s "
             f"(attempt {notice.attempt + 1})",
             file=sys.stderr,
         )
+
+
+def _verbose_line(line: str) -> None:
+    """`--verbose`: one HTTP exchange line on stderr (the executor has masked every credential)."""
+    print(line, file=sys.stderr, flush=True)

@@ -14,6 +14,7 @@ from .._errors import UsageError
 from ..manifest.model import AuthConfig
 
 OnError = Literal["stop", "continue"]
+OnConflict = Literal["fail", "existing"]
 AuthType = Literal["basic", "oauth2", "null_auth"]
 
 PROVIDER = "confluent"
@@ -24,6 +25,8 @@ DEFAULT_SCOPES = ("partner:create",)
 LOCAL_ENDPOINT = "local"
 MAX_RETRIES = 10
 MAX_CONCURRENCY = 64
+MAX_BODY_BYTES = 1 << 20
+"""Largest request body sent (1 MiB, as the emulator accepts); a larger one is refused before sending."""
 
 # StackQL's own spellings come first; `*_var` are this project's (and provider.yaml's) shorter forms.
 _AUTH_KEYS: dict[str, tuple[str, ...]] = {
@@ -107,6 +110,7 @@ class DispatchConfig:
     auth: AuthSettings = field(default_factory=AuthSettings)
     concurrency: int = 1
     on_error: OnError = "stop"
+    on_conflict: OnConflict = "fail"
     user_agent: str = field(default_factory=_default_user_agent)
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
@@ -120,6 +124,8 @@ class DispatchConfig:
         _count(self.concurrency, "concurrency", 1, 1, MAX_CONCURRENCY)
         if self.on_error not in ("stop", "continue"):
             raise UsageError(f"on_error must be stop or continue, got {self.on_error!r}")
+        if self.on_conflict not in ("fail", "existing"):
+            raise UsageError(f"on_conflict must be fail or existing, got {self.on_conflict!r}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -151,7 +157,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="after a failed statement, stop (default) or go on with the statements that do not depend on it",
     )
     group.add_argument(
+        "--on-conflict",
+        metavar="fail|existing",
+        help="when the API answers 409 because the customer already exists (the same entitlement "
+        "external_id, or an activation already done): fail (default), or report the existing "
+        "organization as the statement's result, so a re-run finishes what a failed run left undone",
+    )
+    group.add_argument(
         "--concurrency", metavar="N", help="send up to N independent statements at once (default 1)"
+    )
+    group.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write each statement's outcome to FILE as one JSON object per line, as it is known: "
+        "statement, label, status (succeeded, failed, unknown, not_sent), existing, http_status, "
+        "request_id, attempts, organization_id, error",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log each HTTP request line and response status on stderr (credentials masked)",
     )
 
 
@@ -170,6 +196,9 @@ def config_from_args(
     on_error = getattr(args, "on_error", None) or "stop"
     if on_error not in ("stop", "continue"):
         raise UsageError(f"--on-error must be stop or continue, got {on_error!r}")
+    on_conflict = getattr(args, "on_conflict", None) or "fail"
+    if on_conflict not in ("fail", "existing"):
+        raise UsageError(f"--on-conflict must be fail or existing, got {on_conflict!r}")
     return DispatchConfig(
         endpoint=endpoint,
         connect_timeout=_seconds(getattr(args, "connect_timeout", None), "--connect-timeout", 10.0),
@@ -179,6 +208,7 @@ def config_from_args(
         auth=auth,
         concurrency=_count(getattr(args, "concurrency", None), "--concurrency", 1, 1, MAX_CONCURRENCY),
         on_error="stop" if on_error == "stop" else "continue",
+        on_conflict="fail" if on_conflict == "fail" else "existing",
     )
 
 

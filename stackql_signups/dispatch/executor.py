@@ -22,12 +22,14 @@ from ..plan import PathKey, PlannedRequest
 from .auth import ClientCredentialsAuth, SecretAuth, build_auth
 from .config import DispatchConfig
 from .endpoint import base_url, is_loopback
-from .interpret import Context, Verdict, judge_exception, judge_response
+from .interpret import Context, Verdict, judge_exception, judge_existing, judge_response, scrub
 from .outcome import Outcome, RetryNotice
 from .retry import RetryPolicy
 from .schedule import has_key
 
 RetryHook = Callable[[RetryNotice], None]
+LogHook = Callable[[str], None]
+_MASKED = "********"
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,10 @@ class _Dispatcher:
         rng: random.Random | None,
         on_retry: RetryHook | None,
         clock: Callable[[], float],
+        log: LogHook | None = None,
     ) -> None:
         self.config = config
+        self._log = log
         self._env = os.environ if env is None else env
         self._policy = RetryPolicy.from_config(config)
         self._rng = rng or random.Random()
@@ -73,6 +77,33 @@ class _Dispatcher:
             # Proxy variables must not divert requests meant for a local emulator.
             "trust_env": not (c.endpoint is not None and is_loopback(c.endpoint)),
         }
+
+    def _request_line(self, request: httpx.Request) -> str:
+        """`> POST https://host/path (Authorization: Basic ********, 312 bytes)` for `--verbose`."""
+        notes = []
+        authorization = request.headers.get("Authorization")
+        if authorization:
+            notes.append(f"Authorization: {authorization.partition(' ')[0]} {_MASKED}")
+        size = request.headers.get("Content-Length")
+        if size:
+            notes.append(f"{size} bytes")
+        detail = f" ({', '.join(notes)})" if notes else ""
+        return self._scrubbed(f"> {request.method} {request.url}{detail}")
+
+    def _status_line(self, response: httpx.Response) -> str:
+        """`< 201 Created for POST https://host/path (request id ...)` for `--verbose`."""
+        status = response.status_code
+        reason = httpx.codes.get_reason_phrase(status) or "HTTP"
+        request = response.request
+        request_id = response.headers.get("X-Request-Id")
+        tail = f" (request id {request_id})" if request_id else ""
+        return self._scrubbed(f"< {status} {reason} for {request.method} {request.url}{tail}")
+
+    def _scrubbed(self, line: str) -> str:
+        found: tuple[str, ...] = ()
+        for auth in list(self._auths.values()):
+            found += auth.secrets()
+        return scrub(line, found)
 
     def preflight(self, requests: Sequence[PlannedRequest]) -> None:
         """Resolve endpoints and credentials for all requests: `UsageError` before anything is sent."""
@@ -103,6 +134,8 @@ class _Dispatcher:
             credential_hint=auth.credential_hint(),
             token_url=auth.token_url if isinstance(auth, ClientCredentialsAuth) else None,
             secrets=_body_secrets(request.body, request.secret_paths),
+            on_conflict=self.config.on_conflict,
+            organization_id=_organization_id(request.body),
         )
         return Prepared(request.http_method, url, request.headers, content, auth, context)
 
@@ -124,6 +157,12 @@ class _Dispatcher:
             return judge_response(response, ctx, attempt)
         assert exc is not None
         return judge_exception(exc, ctx, attempt, main)
+
+    def _existing_delay(self, judged: Verdict, attempt: int) -> float | None:
+        """Before looking the existing entitlement up again: seconds to wait, or None when final."""
+        if judged.retry_reason is None or not self._policy.allows(attempt):
+            return None
+        return self._policy.delay(attempt, judged.retry_after, self._rng)
 
     def _retry_delay(self, verdict: Verdict, attempt: int, statement: int) -> float | None:
         """Seconds to wait before the next attempt, or None when this verdict is final."""
@@ -148,10 +187,17 @@ class Executor(_Dispatcher):
         rng: random.Random | None = None,
         on_retry: RetryHook | None = None,
         clock: Callable[[], float] = time.monotonic,
+        log: LogHook | None = None,
     ) -> None:
-        super().__init__(config, env, rng, on_retry, clock)
+        super().__init__(config, env, rng, on_retry, clock, log)
         self._sleep = sleep
-        self._client = httpx.Client(transport=transport, **self._client_options())
+        hooks: dict[str, list[Callable[[Any], None]]] = {}
+        if log is not None:
+            hooks = {
+                "request": [lambda r: log(self._request_line(r))],
+                "response": [lambda r: log(self._status_line(r))],
+            }
+        self._client = httpx.Client(transport=transport, event_hooks=hooks, **self._client_options())
 
     def send(self, request: PlannedRequest) -> Outcome:
         """Send one request, retrying only where it certainly was not processed."""
@@ -170,7 +216,24 @@ class Executor(_Dispatcher):
                 verdict = self._judge(prepared, attempt, main, response, None)
             delay = self._retry_delay(verdict, attempt, request.statement)
             if delay is None:
-                return verdict.outcome
+                return verdict.outcome if verdict.follow is None else self._existing(prepared, verdict)
+            self._sleep(delay)
+
+    def _existing(self, prepared: Prepared, conflict: Verdict) -> Outcome:
+        """`on_conflict="existing"`: GET the entitlement a 409 named; its organization is the result."""
+        assert conflict.follow is not None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._client.get(conflict.follow, headers=_ACCEPT, auth=prepared.auth)
+            except (httpx.HTTPError, RequestError) as exc:
+                judged = judge_existing(None, exc, self._with_auth_secrets(prepared), conflict.outcome)
+            else:
+                judged = judge_existing(response, None, self._with_auth_secrets(prepared), conflict.outcome)
+            delay = self._existing_delay(judged, attempt)
+            if delay is None:
+                return judged.outcome
             self._sleep(delay)
 
     def close(self) -> None:
@@ -198,10 +261,21 @@ class AsyncExecutor(_Dispatcher):
         rng: random.Random | None = None,
         on_retry: RetryHook | None = None,
         clock: Callable[[], float] = time.monotonic,
+        log: LogHook | None = None,
     ) -> None:
-        super().__init__(config, env, rng, on_retry, clock)
+        super().__init__(config, env, rng, on_retry, clock, log)
         self._sleep = sleep
-        self._client = httpx.AsyncClient(transport=transport, **self._client_options())
+        hooks: dict[str, list[Callable[[Any], Awaitable[None]]]] = {}
+        if log is not None:
+
+            async def log_request(request: httpx.Request) -> None:
+                log(self._request_line(request))
+
+            async def log_response(response: httpx.Response) -> None:
+                log(self._status_line(response))
+
+            hooks = {"request": [log_request], "response": [log_response]}
+        self._client = httpx.AsyncClient(transport=transport, event_hooks=hooks, **self._client_options())
 
     async def send(self, request: PlannedRequest) -> Outcome:
         """Send one request, retrying only where it certainly was not processed."""
@@ -220,7 +294,24 @@ class AsyncExecutor(_Dispatcher):
                 verdict = self._judge(prepared, attempt, main, response, None)
             delay = self._retry_delay(verdict, attempt, request.statement)
             if delay is None:
-                return verdict.outcome
+                return verdict.outcome if verdict.follow is None else await self._existing(prepared, verdict)
+            await self._sleep(delay)
+
+    async def _existing(self, prepared: Prepared, conflict: Verdict) -> Outcome:
+        """`on_conflict="existing"`: GET the entitlement a 409 named; its organization is the result."""
+        assert conflict.follow is not None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._client.get(conflict.follow, headers=_ACCEPT, auth=prepared.auth)
+            except (httpx.HTTPError, RequestError) as exc:
+                judged = judge_existing(None, exc, self._with_auth_secrets(prepared), conflict.outcome)
+            else:
+                judged = judge_existing(response, None, self._with_auth_secrets(prepared), conflict.outcome)
+            delay = self._existing_delay(judged, attempt)
+            if delay is None:
+                return judged.outcome
             await self._sleep(delay)
 
     async def aclose(self) -> None:
@@ -233,6 +324,15 @@ class AsyncExecutor(_Dispatcher):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+_ACCEPT = {"Accept": "application/json"}
+
+
+def _organization_id(body: Any) -> str | None:
+    """The `organization_id` an activate_signup request names (for its row when already complete)."""
+    value = body.get("organization_id") if isinstance(body, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _body_secrets(body: Any, paths: tuple[PathKey, ...]) -> tuple[str, ...]:

@@ -7,13 +7,14 @@ certainly was not processed (no connection, or 429); after a timeout, a reset or
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 
 from .._errors import ApiError, Location, NetworkError, RequestError
-from .endpoint import is_loopback
+from .config import OnConflict
+from .endpoint import is_loopback, resolve
 from .outcome import Outcome, Status
 from .retry import parse_retry_after
 
@@ -36,6 +37,8 @@ class Context:
     credential_hint: str
     token_url: str | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    on_conflict: OnConflict = "fail"
+    organization_id: str | None = None  # of an activate_signup request, for its "already complete" row
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Verdict:
     outcome: Outcome
     retry_reason: str | None = None
     retry_after: float | None = None
+    follow: str | None = None  # on_conflict="existing": GET this URL (the existing entitlement) to finish
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -87,7 +91,115 @@ def judge_response(response: httpx.Response, ctx: Context, attempts: int) -> Ver
         return Verdict(
             outcome, "429 Too Many Requests", parse_retry_after(response.headers.get("Retry-After"))
         )
+    if status == 409 and ctx.on_conflict == "existing":
+        return _already_there(response, ctx, outcome)
     return Verdict(outcome)
+
+
+# --- on_conflict="existing": a 409 that says the customer is already there is the statement's result ---
+
+EXISTING = "existing"
+
+
+def _already_there(response: httpx.Response, ctx: Context, conflict: Outcome) -> Verdict:
+    """The verdict on a 409 when re-runs may find their customer already there.
+
+    A second activation is done already: success, nothing changed. A duplicate entitlement points with
+    `Location` at the existing one, whose organization is the result: the executor GETs it (`follow`).
+    """
+    if ctx.method_name == "activate_signup":
+        organization = ctx.organization_id
+        row = {
+            "organization_id": organization,
+            "sso_url": None,
+            "display_message": f"{EXISTING}: the signup of organization {organization} is already complete; "
+            "nothing was changed",
+        }
+        return Verdict(replace(conflict, status="succeeded", row=row, error=None, existing=True))
+    location = response.headers.get("Location")
+    if not location:
+        return Verdict(
+            _with_hint(
+                conflict,
+                "the API named no existing entitlement (no Location header), "
+                "so --on-conflict existing cannot report its organization",
+            )
+        )
+    try:
+        target = resolve(ctx.base, location)
+        elsewhere = _origin(target) != _origin(ctx.base)
+    except (ValueError, httpx.InvalidURL):
+        return Verdict(_with_hint(conflict, "the API's Location header is not a URL"))
+    if elsewhere:
+        # Credentials go only where the requests go: never to a host the answer names.
+        return Verdict(
+            _with_hint(
+                conflict,
+                f"the existing entitlement is on another host ({_origin(target)}); it was not looked up",
+            )
+        )
+    return Verdict(conflict, follow=target)
+
+
+def judge_existing(
+    response: httpx.Response | None, exc: BaseException | None, ctx: Context, conflict: Outcome
+) -> Verdict:
+    """The verdict on the GET of an existing entitlement after a 409; a GET changes nothing, so a
+    transport error, a 429 or a 5xx may be retried."""
+    if response is None:
+        reason = _one_line(scrub(str(exc) or type(exc).__name__, ctx.secrets))
+        failed = _with_hint(conflict, f"looking up the existing entitlement failed: {reason}; re-run")
+        return Verdict(failed, retry_reason=f"looking up the existing entitlement failed ({reason})")
+    status = response.status_code
+    if status != 200:
+        reason = f"{status} {httpx.codes.get_reason_phrase(status) or 'HTTP'}"
+        hint = f"looking up the existing entitlement answered {reason}"
+        if status in (401, 403):
+            hint += "; the credentials need the partner:describe scope to read entitlements"
+        failed = _with_hint(conflict, hint)
+        if status == 429 or status >= 500:
+            return Verdict(
+                failed,
+                f"{reason} (existing entitlement)",
+                parse_retry_after(response.headers.get("Retry-After")),
+            )
+        return Verdict(failed)
+    body = _json(response)
+    organization = body.get("organization") if isinstance(body, dict) else None
+    organization_id = organization.get("id") if isinstance(organization, dict) else None
+    if not isinstance(organization_id, str) or not organization_id:
+        return Verdict(_with_hint(conflict, "the existing entitlement belongs to no organization yet"))
+    assert isinstance(body, dict) and isinstance(organization, dict)
+    sso_url = organization.get("sso_url")
+    external_id = body.get("external_id")
+    what = f"the entitlement {external_id}" if isinstance(external_id, str) else "the entitlement"
+    row = {
+        "organization_id": organization_id,
+        "sso_url": sso_url if isinstance(sso_url, str) else None,
+        "display_message": scrub(
+            f"{EXISTING}: {what} already exists in organization {organization_id}; nothing new was created",
+            ctx.secrets,
+        ),
+    }
+    return Verdict(replace(conflict, status="succeeded", row=row, error=None, existing=True))
+
+
+def _with_hint(outcome: Outcome, note: str) -> Outcome:
+    """The failed 409, with why `--on-conflict existing` could not turn it into a result added to its hint."""
+    error = outcome.error
+    if not isinstance(error, ApiError):
+        return outcome
+    noted = ApiError(
+        error.message,
+        status=error.status,
+        code=error.code,
+        title=error.title,
+        detail=error.detail,
+        request_id=error.request_id,
+        hint=f"{error.hint}; {note}" if error.hint else note,
+        location=error.location,
+    )
+    return replace(outcome, error=noted)
 
 
 def api_error(response: httpx.Response, ctx: Context, attempts: int) -> ApiError:

@@ -16,6 +16,8 @@ class Outcome:
     """One statement's result: `row` is the 2xx JSON body; `error` says why it failed or was not sent.
 
     `unknown` means the request may or may not have been processed (a timeout after sending, a 5xx).
+    `existing` marks a success that created nothing: with `on_conflict="existing"`, the API's 409 said the
+    customer is already there, and `row` describes what exists.
     """
 
     statement: int
@@ -26,6 +28,7 @@ class Outcome:
     http_status: int | None = None
     request_id: str | None = None
     attempts: int = 0
+    existing: bool = False
 
     @property
     def sent(self) -> bool:
@@ -99,7 +102,8 @@ class RunSummary:
     def describe(self) -> str:
         """One line for stderr: `4 statements: 2 succeeded, 1 failed, 0 unknown, 1 not sent`."""
         noun = "statement" if self.total == 1 else "statements"
+        existing = sum(1 for o in self.outcomes if o.existing)
         return (
             f"{self.total} {noun}: {self.succeeded} succeeded, {self.failed} failed, "
             f"{self.unknown} unknown, {self.not_sent} not sent"
-        )
+        ) + (f"; {existing} of them already there (nothing new created)" if existing else "")
