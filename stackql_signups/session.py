@@ -28,6 +28,7 @@ def _options(
     retries: int | None,
     concurrency: int | None,
     on_error: str | None,
+    on_conflict: str | None = None,
 ) -> argparse.Namespace:
     # The same checks as the command line's flags, so both refuse the same mistakes the same way.
     return argparse.Namespace(
@@ -39,6 +40,7 @@ def _options(
         retries=None if retries is None else str(retries),
         concurrency=None if concurrency is None else str(concurrency),
         on_error=on_error,
+        on_conflict=on_conflict,
     )
 
 
@@ -56,10 +58,11 @@ class _Base:
         retries: int | None,
         concurrency: int | None,
         on_error: str | None,
+        on_conflict: str | None = None,
     ) -> None:
         self._registry = Registry(root_from_option(None if registry is None else str(registry)))
         self._preparer = Preparer(self._registry)
-        self._options = _options(endpoint, auth, timeout, retries, concurrency, on_error)
+        self._options = _options(endpoint, auth, timeout, retries, concurrency, on_error, on_conflict)
         self._state = None if state is None else str(state)
         self._rows_by_label: dict[str, dict[str, Any]] = {}
         self._stack = contextlib.ExitStack()
@@ -74,8 +77,12 @@ class _Base:
         ]
 
     def _prepare(self, sql: str, vars: Mapping[str, Any] | None) -> tuple[list[Step], list[PlannedRequest]]:
+        from .dispatch.limits import check_body_sizes
+
         steps = self._preparer.prepare(sql, vars or {})
-        return steps, [s.request for s in steps if s.request is not None]
+        requests = [s.request for s in steps if s.request is not None]
+        check_body_sizes(requests)
+        return steps, requests
 
     def _config(self, request: PlannedRequest) -> tuple[DispatchConfig, Mapping[str, str] | None]:
         config = dispatch_config(self._options, self._registry, request)
@@ -182,8 +189,15 @@ def connect(
     retries: int | None = None,
     concurrency: int | None = None,
     on_error: str | None = None,
+    on_conflict: str | None = None,
 ) -> Session:
-    """A session; `endpoint` is a base URL, "local" (the built-in emulator) or None (the manifest's)."""
+    """A session; `endpoint` is a base URL, "local" (the built-in emulator) or None (the manifest's).
+
+    `on_conflict="existing"` makes a 409 that says the customer is already there (a duplicate entitlement
+    external_id, an activation already done) return the existing organization as the row, so a re-run of
+    a script that stopped halfway finishes the job without creating anyone twice; "fail" (the default)
+    raises `ApiError`.
+    """
     return Session(
         endpoint=endpoint,
         auth=auth,
@@ -193,6 +207,7 @@ def connect(
         retries=retries,
         concurrency=concurrency,
         on_error=on_error,
+        on_conflict=on_conflict,
     )
 
 
@@ -206,6 +221,7 @@ def connect_async(
     retries: int | None = None,
     concurrency: int | None = None,
     on_error: str | None = None,
+    on_conflict: str | None = None,
 ) -> AsyncSession:
     """The asyncio form of `connect`."""
     return AsyncSession(
@@ -217,6 +233,7 @@ def connect_async(
         retries=retries,
         concurrency=concurrency,
         on_error=on_error,
+        on_conflict=on_conflict,
     )
 
 
