@@ -40,7 +40,7 @@ class Validators:
             return
         validator = self._cache.get(method.key)
         if validator is None:
-            from .validate import BodyValidator  # jsonschema costs ~90 ms to import: only for EXEC
+            from .validate import BodyValidator  # jsonschema is imported only for bodies it must explain
 
             validator = BodyValidator(call.target.service.document, method.body_schema)
             self._cache[method.key] = validator
@@ -63,14 +63,14 @@ def prepare(script: str, variables: Mapping[str, Any], registry: Registry) -> li
 class Preparer:
     """Prepares script after script against one registry, remembering `USE` and labels in between."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, state: BindState | None = None) -> None:
         self.registry = registry
-        self.state = BindState()
+        self.state = state if state is not None else BindState()
         self.validators = Validators()
 
     def prepare(self, script: str, variables: Mapping[str, Any]) -> list[Step]:
         """All steps of `script`; on an error, nothing this script did to the remembered state is kept."""
-        saved = BindState(self.state.default_provider, dict(self.state.labels), self.state.secrets)
+        saved = self.state.copy()
         try:
             return list(iter_prepare(script, variables, self.registry, self.state, self.validators))
         except BaseException:
