@@ -47,6 +47,10 @@ class BindState:
     labels: dict[str, Method] = field(default_factory=dict)
     secrets: dict[str, tuple[PathKey, ...]] = field(default_factory=dict)  # per method, computed once
 
+    def copy(self) -> BindState:
+        """A copy that can change without changing this one (the secrets cache is shared)."""
+        return BindState(self.default_provider, dict(self.labels), self.secrets)
+
 
 class Binder:
     """Binds the EXEC statements of one script in order, remembering statement labels for chaining."""
@@ -55,6 +59,7 @@ class Binder:
         self.registry = registry
         self.script = script
         self.state = state if state is not None else BindState()
+        self.script_labels: set[str] = set()  # a label names one EXEC per script; a later script may reuse it
 
     @property
     def default_provider(self) -> str | None:
@@ -112,12 +117,13 @@ class Binder:
         if body is not None:
             references.extend(self._references(statement, body))
         if statement.label is not None:
-            if statement.label in self.labels:
+            if statement.label in self.script_labels:
                 raise BindError(
                     f"label '{statement.label}' is used twice",
                     location=self.where(statement),
                     hint="give each EXEC its own label",
                 )
+            self.script_labels.add(statement.label)
             self.labels[statement.label] = method
         return Call(
             target=target,
@@ -137,7 +143,7 @@ class Binder:
         cached = self.state.secrets.get(method.key)
         if cached is None:
             cached = self.state.secrets[method.key] = secret_paths(
-                target.service.document, method.body_schema
+                target.service.document, method.body_schema, target.service.source
             )
         return cached
 
@@ -276,17 +282,19 @@ def _raw_offset(statement_text: str, value_offset: int, value: str, pos: int) ->
     return value_offset + 1 + pos + value.count("'", 0, pos)
 
 
-def secret_paths(document: Mapping[str, Any], schema: Mapping[str, Any] | None) -> tuple[PathKey, ...]:
+def secret_paths(
+    document: Mapping[str, Any], schema: Mapping[str, Any] | None, source: str = "(manifest)"
+) -> tuple[PathKey, ...]:
     """Paths of the body fields marked `x-redact` (or `x-secret`), through refs, allOf and oneOf."""
     if schema is None:
         return ()
-    reader = _Reader(document, "")
+    reader = _Reader(document, source)
     found: list[PathKey] = []
 
     def walk(node: Any, path: PathKey, depth: int) -> None:
         if depth > 16:
             return
-        node = reader.resolve(node, "")
+        node = reader.resolve(node, "request body schema" + "".join(f".{p}" for p in path))
         if not isinstance(node, Mapping):
             return
         if path and (node.get("x-redact") or node.get("x-secret")):

@@ -56,11 +56,12 @@ class _Renderer:
 
         try:
             ast = self.env.parse(script)
+            # Compiling for the analysis also finds unknown filters and tests (TemplateAssertionError).
+            undeclared = meta.find_undeclared_variables(ast) - set(self.variables)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 f"template syntax: {exc.message}", location=_line(script, exc.lineno)
             ) from None
-        undeclared = meta.find_undeclared_variables(ast) - set(self.variables)
         if undeclared:
             first_use = {
                 name: min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=0)
@@ -127,6 +128,9 @@ def _place(text: str, values: list[Any]) -> str:
         if ch == _OPEN:
             end = text.index(_CLOSE, i)
             value = values[int(text[i + 1 : end])]
+            if isinstance(value, str) and _OPEN in value:
+                # Output captured by {% set %} blocks and macros holds markers of its own.
+                value = _plain(value, values)
             i = end + 1
             quoted_whole = (
                 in_sql_string
@@ -153,7 +157,7 @@ def _place(text: str, values: list[Any]) -> str:
                 stop = {"-": "\n", "/": "*/", '"': '"', "`": "`"}[ch]
                 end = text.find(stop, i + (2 if ch in "-/" else 1))
                 end = n if end < 0 else end + len(stop)
-                out.append(_plain(text[i:end], values))
+                out.append(_plain(text[i:end], values, ch))
                 i = end
                 continue
         elif ch == "'":
@@ -169,12 +173,19 @@ def _place(text: str, values: list[Any]) -> str:
     return "".join(out)
 
 
-def _plain(chunk: str, values: list[Any]) -> str:
-    """Values inside comments and quoted identifiers are written as plain text."""
+def _plain(chunk: str, values: list[Any], opener: str = "") -> str:
+    """Values inside comments and quoted identifiers are written as text that cannot leave them."""
     while _OPEN in chunk:
         start = chunk.index(_OPEN)
         end = chunk.index(_CLOSE, start)
-        chunk = chunk[:start] + _text(values[int(chunk[start + 1 : end])]) + chunk[end + 1 :]
+        text = _text(values[int(chunk[start + 1 : end])])
+        if opener == "-":
+            text = text.replace("\r", " ").replace("\n", " ")
+        elif opener == "/":
+            text = text.replace("*/", "* /")
+        elif opener in "\"`" and opener:
+            text = text.replace(opener, opener * 2)
+        chunk = chunk[:start] + text + chunk[end + 1 :]
     return chunk
 
 

@@ -71,10 +71,18 @@ class _Base:
 
     def plan(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
         """The requests `sql` would send, as `--dryrun` shows them (secrets masked); sends nothing."""
-        steps = self._preparer.prepare(sql, vars or {})
-        return [
-            step.request.describe(server=self._endpoint_url) for step in steps if step.request is not None
-        ]
+        from .dispatch.endpoint import base_url
+
+        # A copy of the session's state: planning leaves no label or USE behind.
+        steps = Preparer(self._registry, self._preparer.state.copy()).prepare(sql, vars or {})
+        endpoint = self._endpoint_url or (None if self._options.endpoint == LOCAL else self._options.endpoint)
+        plans = []
+        for step in steps:
+            if step.request is not None:
+                config = dispatch_config(self._options, self._registry, step.request)
+                server = base_url(step.request.server, endpoint)
+                plans.append(step.request.describe(server=server, auth_scheme=config.auth.scheme))
+        return plans
 
     def _prepare(self, sql: str, vars: Mapping[str, Any] | None) -> tuple[list[Step], list[PlannedRequest]]:
         from .dispatch.limits import check_body_sizes

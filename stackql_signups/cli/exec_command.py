@@ -13,6 +13,7 @@ from ..engine import Step, prepare
 from ..manifest import Registry, root_from_option
 from ..present import FORMATS, Presenter
 from ..results import ResultSet
+from ..sql.splitter import has_code
 from . import inputs
 
 
@@ -60,6 +61,11 @@ def run(args: argparse.Namespace) -> int:
     if len(args.delimiter) != 1:
         raise UsageError("-d/--delimiter must be one character")
     script = inputs.query_text(args.query, args.infile)
+    if not has_code(script):
+        raise UsageError(
+            "there is no statement to run (the query is empty or only comments)",
+            hint='for example: stackql-signups exec "SHOW METHODS IN confluent.partner.signups"',
+        )
     variables = inputs.variables(args.iqldata, args.var)
     registry = Registry(root_from_option(args.registry))
     steps = prepare(script, variables, registry)

@@ -77,10 +77,15 @@ def variables(iqldata: str | None, pairs: list[str]) -> dict[str, Any]:
                 hint="write --var name=value (a valid identifier before '=')",
             )
         try:
-            found[name] = json.loads(value)
+            found[name] = json.loads(value, parse_constant=_not_json)
         except ValueError:
             found[name] = value
     return found
+
+
+def _not_json(name: str) -> Any:
+    # json.loads accepts NaN and Infinity, which are not JSON: keep such a value as a string.
+    raise ValueError(name)
 
 
 def data_file(path: str) -> dict[str, Any]:

@@ -167,7 +167,11 @@ class _Parser:
         seen: set[str] = set()
         while (token := self.peek()) is not None:
             if token.token_type == TokenType.COMMA and params:
+                # One comma between two items; not two in a row, and not one at the end.
                 self.advance()
+                following = self.peek()
+                if following is None or following.token_type != TokenType.PARAMETER:
+                    self.fail("@name=value or @@json='...' after ','", following)
                 continue
             if token.token_type != TokenType.PARAMETER:
                 self.fail("@name=value, @@json='...' or the end of the statement")

@@ -286,12 +286,6 @@ def test_local_endpoint_runs_the_built_in_emulator(tmp_path, env) -> None:
 # --- known bugs ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: Session.plan() registers the statement's label, so executing the planned statement "
-    "afterwards fails with \"bind error: label 'acme' is used twice\"",
-    raises=BindError,
-    strict=True,
-)
 def test_plan_then_execute_the_same_labelled_statement(
     session: stackql_signups.Session, module_emulator: Emulator
 ) -> None:
@@ -302,23 +296,11 @@ def test_plan_then_execute_the_same_labelled_statement(
     assert row["organization_id"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: Session.plan() shows https://api.confluent.cloud for a session connected to another "
-    "endpoint (the CLI's --dryrun shows the --endpoint URL)",
-    raises=AssertionError,
-    strict=True,
-)
 def test_plan_shows_the_session_endpoint(session: stackql_signups.Session, module_emulator: Emulator) -> None:
     [planned] = session.plan(signup_sql(*unique("Where")))
     assert planned["url"] == f"{module_emulator.url}/partner/v2/signup"
 
 
-@pytest.mark.xfail(
-    reason="BUG: a label cannot be used again in a later execute() of the same session (\"label 'customer' "
-    'is used twice"), so a loop that onboards customers one script at a time fails on the second one',
-    raises=BindError,
-    strict=True,
-)
 def test_same_labelled_script_for_each_customer_of_a_loop(
     session: stackql_signups.Session, module_emulator: Emulator
 ) -> None:
