@@ -46,7 +46,8 @@ class Completer:
         if "." in text:
             return self._dotted(text)
         words = [k for k in KEYWORDS if k.startswith(text.upper())]
-        words = [w if text.isupper() or not text else w.lower() for w in words] if text else list(KEYWORDS)
+        # Typed case is kept; the space is added here because Python's readline does not add one.
+        words = [(w if text.isupper() or not text else w.lower()) + " " for w in words]
         names = [p for p in self.registry.provider_names() if p.startswith(text)]
         return words + names
 

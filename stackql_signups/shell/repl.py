@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .._errors import Error
 from ..cli.send import Sender
@@ -25,7 +26,7 @@ HELP = """Statements end with ';' and may span lines. Examples:
   EXEC confluent.partner.signups.signup @@json='{...}';
 Meta commands:
   \\help, help        this text
-  \\output FORMAT     json, jsonl, csv, table or text (now: {fmt})
+  \\output FORMAT     json, jsonl, csv, table or text (now: FORMAT_NOW)
   \\quit, quit, exit  leave (or Ctrl-D); Ctrl-C cancels the statement being typed
 Tab completes keywords, names (confluent.partner.si<TAB>) and a method's @parameters."""
 
@@ -69,14 +70,14 @@ class Shell:
         if word in ("q", "quit", "exit"):
             return False
         if word in ("h", "help", "?"):
-            print(HELP.format(fmt=self.presenter.fmt))
+            print(HELP.replace("FORMAT_NOW", self.presenter.fmt))
         elif word in ("o", "output"):
             fmt = rest.strip().rstrip(";").lower()
             if fmt not in FORMATS:
                 print(f"error: output format must be one of {', '.join(FORMATS)}", file=sys.stderr)
             else:
                 self.presenter.fmt = fmt
-                print(f"output format: {fmt}")
+                print(f"output format: {fmt}", file=sys.stderr)  # stdout carries results only
         else:
             print(f"error: unknown meta command '\\{word}' (try \\help)", file=sys.stderr)
         return True
@@ -94,9 +95,7 @@ def interactive(shell: Shell) -> int:
     import readline
 
     path = history_path()
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        readline.read_history_file(path)
+    load_history(readline, path)
     readline.set_history_length(1000)
     readline.set_completer_delims(" \t\n;,()=")
     readline.set_completer(shell.completer.complete)
@@ -122,16 +121,50 @@ def interactive(shell: Shell) -> int:
             shell.completer.buffer = buffer
             if is_complete(buffer):
                 statement, buffer = buffer, ""
+                _remember_whole(readline, statement)
                 shell.completer.buffer = ""
                 try:
                     shell.run_statement(statement)
                 except KeyboardInterrupt:
                     print("^C (interrupted)", file=sys.stderr)
     finally:
-        with contextlib.suppress(OSError):
-            readline.write_history_file(path)
+        save_history(readline, path)
         shell.close()
     return 0
+
+
+HISTORY_LENGTH = 1000
+
+
+def load_history(readline: Any, path: Path) -> None:
+    """Read the history file: one JSON string per line, so a multi-line statement stays one entry."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        for line in path.read_text(encoding="utf-8").splitlines()[-HISTORY_LENGTH:]:
+            with contextlib.suppress(ValueError):
+                entry = json.loads(line)
+                if isinstance(entry, str) and entry:
+                    readline.add_history(entry)
+
+
+def save_history(readline: Any, path: Path) -> None:
+    count = readline.get_current_history_length()
+    entries = [readline.get_history_item(i) for i in range(max(1, count - HISTORY_LENGTH + 1), count + 1)]
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(e) + "\n" for e in entries if e), encoding="utf-8")
+
+
+def _remember_whole(readline: Any, statement: str) -> None:
+    """Replace the history entries of a multi-line statement's lines by one entry for all of it."""
+    lines = statement.rstrip("\n").split("\n")
+    if len(lines) < 2:
+        return
+    length = readline.get_current_history_length()
+    if length < len(lines):
+        return
+    for _ in lines:
+        readline.remove_history_item(readline.get_current_history_length() - 1)
+    readline.add_history("\n".join(lines))
 
 
 def scripted(shell: Shell, stream: TextIO) -> int:

@@ -125,11 +125,6 @@ def test_piped_meta_commands(run_cli, env: dict[str, str]) -> None:
     assert not (Path(env["XDG_DATA_HOME"]) / "stackql-signups" / "history").exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: `\\help` crashes the shell with a Python traceback (IndexError from str.format: the help "
-    "text's example `@@json='{...}'` is read as a format field)",
-    strict=True,
-)
 def test_piped_help_meta_command(run_cli) -> None:
     result = run_cli("shell", stdin=f"\\help\nSHOW METHODS IN {RESOURCE} LIKE 'signup';\n")
 
@@ -139,11 +134,6 @@ def test_piped_help_meta_command(run_cli) -> None:
     assert "\\output FORMAT" in result.stdout
 
 
-@pytest.mark.xfail(
-    reason="BUG: in the shell, `\\output json` prints 'output format: json' on stdout, so the JSON that "
-    "follows on stdout is not a clean stream (the confirmation belongs on stderr)",
-    strict=True,
-)
 def test_piped_output_meta_command_keeps_stdout_json(run_cli) -> None:
     result = run_cli("shell", stdin=f"\\output json\nSHOW METHODS IN {RESOURCE};\n")
 
@@ -151,11 +141,6 @@ def test_piped_output_meta_command_keeps_stdout_json(run_cli) -> None:
     assert len(result.json_lines()) == 1
 
 
-@pytest.mark.xfail(
-    reason="BUG: after a labelled EXEC fails at the API, the same statement cannot be run again in the "
-    "shell: \"bind error: label 'acme' is used twice\"",
-    strict=True,
-)
 def test_labelled_statement_can_be_retried_after_an_api_failure(run_cli, module_emulator: Emulator) -> None:
     taken_name, taken = unique("Taken")
     module_emulator.signup(taken_name, taken)

@@ -182,11 +182,6 @@ def test_history_survives_a_restart(tty, env: dict[str, str]) -> None:
     assert second.quit() == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: history keeps each line of a multi-line statement separately, so Up after a restart "
-    "recalls only its last line, which alone is not a statement",
-    strict=True,
-)
 def test_history_recalls_a_multiline_statement_whole(tty) -> None:
     first = tty()
     first.run(f"SHOW METHODS\nIN {RESOURCE} LIKE 'activ%';")
@@ -215,10 +210,6 @@ def test_output_meta_command_and_quit(tty) -> None:
     assert shell.child.exitstatus == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: `\\help` crashes the shell with a Python traceback (IndexError from str.format)",
-    strict=True,
-)
 def test_help_meta_command(tty) -> None:
     shell = tty()
 
