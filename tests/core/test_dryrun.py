@@ -189,3 +189,19 @@ def test_errors_never_show_a_token_from_a_variable(cli: Any) -> None:
     result = cli.run("exec", script, "--var", f"token={LINK_TOKEN}", "--dryrun", "-o", "json")
     assert result.status == 2, result.explain()
     assert LINK_TOKEN not in result.stderr
+
+
+def test_a_script_file_with_bom_crlf_and_tabs(cli: Any, tmp_path: Any) -> None:
+    script = (
+        "\ufeffSHOW PROVIDERS;\r\n"
+        f"\tEXEC {SIGNUPS}.activate_signup\r\n"
+        "\t@organization_id='org-1' -- the org\r\n"
+        f"\t@user={sql_json({**USER, 'given_name': 'Zoë'})};\r\n"
+    )
+    path = tmp_path / "script.iql"
+    path.write_bytes(script.encode("utf-8"))
+    result = cli.run("exec", "-i", str(path), "--dryrun", "-o", "json")
+    assert result.status == 0, result.explain()
+    providers, [item] = (json.loads(line) for line in result.stdout.splitlines())
+    assert providers == [{"name": "confluent", "version": "v00.00.00000"}]
+    assert item["body"] == {"organization_id": "org-1", "user": {**USER, "given_name": "Zoë"}}

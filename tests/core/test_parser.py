@@ -509,3 +509,19 @@ def test_error_for_a_quoted_string_does_not_repeat_its_text() -> None:
 def test_first_error_stops_the_script() -> None:
     error = parse_error("EXEC a.b.c.d @x=oops;\nEXEC a.b.c.d @y=alsobad;")
     assert error.location is not None and error.location.statement == 1
+
+
+@pytest.mark.xfail(
+    reason="BUG: the statement splitter ends a block comment at the first */ but sqlglot's tokenizer "
+    "nests /* inside comments, so `/* see /* this */ SHOW PROVIDERS;` fails with "
+    '"cannot read the statement: Error tokenizing ..."',
+    strict=True,
+)
+@pytest.mark.parametrize(
+    "sql",
+    ["/* see /* this */ SHOW PROVIDERS;", "SHOW PROVIDERS; /* a /* b */ SHOW PROVIDERS;"],
+    ids=["first-statement", "second-statement"],
+)
+def test_a_block_comment_ends_at_the_first_close(sql: str) -> None:
+    statements = parse(sql)
+    assert statements and all(isinstance(s, Show) and s.what == "PROVIDERS" for s in statements)
