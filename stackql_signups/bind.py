@@ -208,14 +208,13 @@ class Binder:
                 f"@{param.name} must be true or false", location=where, hint=f"write @{param.name}=true"
             )
         if kind in ("integer", "number"):
-            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                raise ValidationError(f"@{param.name} must be a number", location=where)
-            try:
-                return int(value) if kind == "integer" else float(value)
-            except ValueError:
-                raise ValidationError(f"@{param.name} must be a number", location=where) from None
+            return _number(param.name, value, kind, where)
         if value is None and spec.required:
             raise ValidationError(f"@{param.name} must not be NULL", location=where)
+        if spec.location == "path" and (value is None or value == ""):
+            raise ValidationError(
+                f"@{param.name} must not be empty: it is part of the URL path", location=where
+            )
         return value if value is None or isinstance(value, str) else json.dumps(value)
 
     def _check_required(
@@ -264,6 +263,24 @@ class Binder:
                 )
             found.append((path, Reference(label, field)))
         return found
+
+
+def _number(name: str, value: Scalar, kind: str, where: Location) -> int | float:
+    """A number parameter's value; an integer parameter takes only whole numbers."""
+    wanted = "a number"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValidationError(f"@{name} must be {wanted}", location=where)
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValidationError(f"@{name} must be {wanted}", location=where) from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValidationError(f"@{name} must be {wanted}", location=where)
+    if kind == "integer":
+        if not number.is_integer():
+            raise ValidationError(f"@{name} must be a whole number, got {value}", location=where)
+        return int(value) if isinstance(value, int) else int(number)
+    return value if isinstance(value, (int, float)) else number
 
 
 def _response_fields(method: Method) -> set[str]:

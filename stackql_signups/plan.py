@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from .bind import Call
 from .sql.statements import Reference
@@ -64,7 +64,8 @@ def plan(call: Call) -> PlannedRequest:
         headers = (("Content-Type", method.body_media_type or "application/json"), *headers)
     path = method.path
     for name, value in call.path_params:
-        path = path.replace("{" + name + "}", str(value))
+        # Percent-encoded, so that a value cannot add path segments or a query.
+        path = path.replace("{" + name + "}", quote(_query_text(value), safe=""))
     return PlannedRequest(
         statement=call.source.number,
         method_key=method.key,
