@@ -6,15 +6,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import ValidationError
+from ._errors import Error, ValidationError
 from .answer import describe, show, unsupported
 from .bind import Binder, BindState, Call
 from .manifest import Registry
 from .plan import PlannedRequest, plan
+from .redact import Redactor, secret_values
 from .render import render
 from .results import ResultSet
 from .sql import splitter
-from .sql.parser import parse_statement
+from .sql.fastpath import parse_statement
 from .sql.statements import Describe, Exec, Show, ShowExecTemplate, Unsupported, Use
 
 
@@ -85,13 +86,26 @@ def iter_prepare(
     state: BindState | None = None,
     validators: Validators | None = None,
 ) -> Iterator[Step]:
+    """The steps of `script`; an error's text has every secret in it masked."""
+    try:
+        yield from _steps(script, variables, registry, state, validators)
+    except Error as exc:
+        names = registry.secret_names()
+        raise Redactor(names, secret_values(variables, names)).error(exc) from None
+
+
+def _steps(
+    script: str,
+    variables: Mapping[str, Any],
+    registry: Registry,
+    state: BindState | None,
+    validators: Validators | None,
+) -> Iterator[Step]:
     sql = render(script, variables)
     binder = Binder(registry, sql, state)
     validators = validators or Validators()
     for number, chunk in enumerate(splitter.split(sql), start=1):
         statement = parse_statement(sql, chunk, number)
-        first = chunk.offset + (len(chunk.text) - len(chunk.text.lstrip()))
-        where = splitter.location(sql, first, number, (chunk.offset, chunk.line))
         if isinstance(statement, Exec):
             call = binder.bind(statement)
             validators.check(call, binder, statement)
@@ -99,7 +113,10 @@ def iter_prepare(
             if "AWAIT" in statement.hints:
                 warning = f"method {call.method.name} is not awaitable; the AWAIT hint is ignored"
             yield Step(number, request=plan(call), warning=warning)
-        elif isinstance(statement, Show):
+            continue
+        first = chunk.offset + (len(chunk.text) - len(chunk.text.lstrip()))
+        where = splitter.location(sql, first, number, (chunk.offset, chunk.line))
+        if isinstance(statement, Show):
             yield Step(number, answer=show(statement, registry, binder.default_provider, where))
         elif isinstance(statement, Describe):
             yield Step(number, answer=describe(statement, registry, binder.default_provider, where))

@@ -90,6 +90,18 @@ class Registry:
             self._services[key] = loader.load_service(provider, entry)
         return self._services[key]
 
+    def secret_names(self) -> frozenset[str]:
+        """Names of every parameter and body field marked secret, in every service (for masking)."""
+        names: set[str] = set()
+        for provider_name in self.provider_names():
+            provider = self.provider(provider_name)
+            for entry in provider.services:
+                service = self.service(provider, entry.name)
+                for resource in service.resources:
+                    for method in resource.methods:
+                        names.update(p.name for p in method.parameters if p.secret)
+        return frozenset(names)
+
     def expand(
         self,
         parts: tuple[str, ...],
