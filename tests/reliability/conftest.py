@@ -1,0 +1,44 @@
+"""Fixtures of the reliability suite: a clean user environment, emulator processes started from the
+installed CLI (with faults, stopped at the end), and the CLI itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from reliability_support import EmulatorProcess, Run, clean_env, require_cli, run_cli
+
+StartEmulator = Callable[..., EmulatorProcess]
+RunCli = Callable[..., Run]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    require_cli()
+    return clean_env(tmp_path / "home")
+
+
+@pytest.fixture
+def start_emulator(tmp_path: Path, env: dict[str, str]) -> Iterator[StartEmulator]:
+    """`start_emulator("--fail-rate", "0.1", state=..., env=...)`: an emulator process; all stopped at the end."""
+    started: list[EmulatorProcess] = []
+
+    def start(*flags: str, state: Path | None = None, environ: dict[str, str] | None = None) -> EmulatorProcess:
+        emulator = EmulatorProcess(state or tmp_path / "state.sqlite3", environ or env, tmp_path, flags)
+        started.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def cli(env: dict[str, str], tmp_path: Path) -> RunCli:
+    """`cli("exec", "-i", "batch.iql", ..., report=path)`: the installed CLI in the clean environment."""
+
+    def call(*args: str, stdin: str = "", timeout: float = 120, report: Path | None = None) -> Run:
+        return run_cli(list(args), env, tmp_path, stdin=stdin, timeout=timeout, report=report)
+
+    return call
