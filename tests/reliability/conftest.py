@@ -21,10 +21,12 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def start_emulator(tmp_path: Path, env: dict[str, str]) -> Iterator[StartEmulator]:
-    """`start_emulator("--fail-rate", "0.1", state=..., env=...)`: an emulator process; all stopped at the end."""
+    """`start_emulator("--fail-rate", "0.1", state=...)`: an emulator process; all stopped at the end."""
     started: list[EmulatorProcess] = []
 
-    def start(*flags: str, state: Path | None = None, environ: dict[str, str] | None = None) -> EmulatorProcess:
+    def start(
+        *flags: str, state: Path | None = None, environ: dict[str, str] | None = None
+    ) -> EmulatorProcess:
         emulator = EmulatorProcess(state or tmp_path / "state.sqlite3", environ or env, tmp_path, flags)
         started.append(emulator)
         return emulator
