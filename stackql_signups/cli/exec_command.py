@@ -37,7 +37,14 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
         metavar="NAME=VALUE",
         help="a template variable (VALUE is parsed as JSON when it is valid JSON)",
     )
-    parser.add_argument("-q", "--iqldata", metavar="FILE", help="template variables from a JSON or YAML file")
+    parser.add_argument(
+        "-q",
+        "--iqldata",
+        metavar="FILE",
+        action="append",
+        help="template variables from a JSON or YAML file (a mapping); a CSV/TSV file's rows become the "
+        "variable named after the file (customers.csv -> customers), or NAME=FILE; repeatable",
+    )
     parser.add_argument(
         "--registry",
         metavar="DIR|JSON",

@@ -63,11 +63,14 @@ def query_text(query: str | None, infile: str | None) -> str:
     return read_text("-", "standard input", MAX_SCRIPT_BYTES)
 
 
-def variables(iqldata: str | None, pairs: list[str]) -> dict[str, Any]:
-    """Template variables: the `-q` file first, then each `--var NAME=VALUE` (JSON when it parses)."""
+def variables(iqldata: str | list[str] | None, pairs: list[str]) -> dict[str, Any]:
+    """Template variables: each `-q` file in turn, then each `--var NAME=VALUE` (JSON when it parses).
+
+    A later file or `--var` replaces a variable of the same name from an earlier one.
+    """
     found: dict[str, Any] = {}
-    if iqldata is not None:
-        found.update(data_file(iqldata))
+    for item in [iqldata] if isinstance(iqldata, str) else (iqldata or []):
+        found.update(data_item(item))
     for pair in pairs:
         name, sep, value = pair.partition("=")
         name = name.strip()
@@ -88,9 +91,59 @@ def _not_json(name: str) -> Any:
     raise ValueError(name)
 
 
-def data_file(path: str) -> dict[str, Any]:
+def data_item(item: str) -> dict[str, Any]:
+    """One `-q` argument: `FILE` (JSON, YAML, or CSV/TSV rows under the file's stem) or `NAME=FILE`."""
+    name, sep, path = item.partition("=")
+    if sep and name.isidentifier() and not Path(item).exists():
+        if Path(path).suffix.lower() in TABLE_SUFFIXES:
+            return {name: table_file(path)}
+        return {name: data_file(path, mapping=False)}
+    if Path(item).suffix.lower() in TABLE_SUFFIXES:
+        stem = Path(item).stem
+        if not stem.isidentifier():
+            raise UsageError(
+                f"data file {item}: its name '{stem}' is not a variable name",
+                hint=f"name the variable: -q customers={item}",
+            )
+        return {stem: table_file(item)}
+    return data_file(item)
+
+
+TABLE_SUFFIXES = (".csv", ".tsv")
+
+
+def table_file(path: str) -> list[dict[str, str]]:
+    """The rows of a CSV (or TSV) file with a header row, as a list of mappings of strings."""
+    import csv
+
+    text = read_text(path, "data file", MAX_DATA_BYTES)
+    dialect = "excel-tab" if Path(path).suffix.lower() == ".tsv" else "excel"
+    reader = csv.reader(text.splitlines(), dialect=dialect)
+    try:
+        header = next(reader, None)
+        if not header or any(not h.strip() for h in header):
+            raise UsageError(f"data file {path} needs a header row naming every column")
+        if len(set(header)) != len(header):
+            raise UsageError(f"data file {path}: the header names a column twice")
+        rows = []
+        for number, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise UsageError(
+                    f"data file {path}, line {number}: {len(row)} cells where the header has {len(header)}"
+                )
+            rows.append(dict(zip([h.strip() for h in header], row, strict=True)))
+    except csv.Error as exc:
+        raise UsageError(f"data file {path} is not valid CSV: {exc}") from None
+    return rows
+
+
+def data_file(path: str, mapping: bool = True) -> Any:
     text = read_text(path, "data file", MAX_DATA_BYTES)
     data = _json_data(path, text) if Path(path).suffix.lower() == ".json" else _yaml_data(path, text)
+    if not mapping:
+        return data
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
