@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .._errors import Location, ParseError
+
+_SPECIAL = re.compile(r"['\"`;]|--|/\*")
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,9 @@ def split(script: str) -> Iterator[Chunk]:
     i, start, n = 0, 0, len(script)
     number = 1
     line = 1  # the line on which `start` stands
-    while i < n:
+    search = _SPECIAL.search  # jump from one quote, comment or `;` to the next: no loop over characters
+    while (found := search(script, i)) is not None:
+        i = found.start()
         ch = script[i]
         if ch in "'\"`":
             close = _string_end(script, i)
@@ -55,10 +60,10 @@ def split(script: str) -> Iterator[Chunk]:
                     hint=f"close the {ch} that starts here; write {ch}{ch} for a {ch} inside it",
                 )
             i = close + 1
-        elif script.startswith("--", i):
+        elif ch == "-":
             end = script.find("\n", i)
             i = n if end < 0 else end + 1
-        elif script.startswith("/*", i):
+        elif ch == "/":
             end = script.find("*/", i + 2)
             if end < 0:
                 raise ParseError(
@@ -67,15 +72,13 @@ def split(script: str) -> Iterator[Chunk]:
                     hint="close it with */",
                 )
             i = end + 2
-        elif ch == ";":
+        else:  # ";"
             if has_code(script, start, i):
                 yield Chunk(script[start:i], start, line)
                 number += 1
             line += script.count("\n", start, i + 1)
             i += 1
             start = i
-        else:
-            i += 1
     if has_code(script, start, n):
         yield Chunk(script[start:], start, line)
 
@@ -109,3 +112,20 @@ def has_code(text: str, i: int = 0, n: int | None = None) -> bool:
         else:
             return True
     return False
+
+
+def first_code(text: str) -> int:
+    """Offset of the first character that is not white space or a comment (a `/*+` hint is code)."""
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end + 1
+        elif text.startswith("/*", i) and not text.startswith("/*+", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 2
+        else:
+            return i
+    return 0
