@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from .._errors import UsageError
-from ..engine import Step, prepare
+from ..engine import prepare
 from ..manifest import Registry, root_from_option
 from ..present import FORMATS, Presenter
-from ..results import ResultSet
 from ..sql.splitter import has_code
 from . import inputs
 
@@ -75,14 +74,16 @@ def run(args: argparse.Namespace) -> int:
         )
     variables = inputs.variables(args.iqldata, args.var)
     registry = Registry(root_from_option(args.registry))
+    if args.dryrun:
+        from . import dryrun
+
+        return dryrun.run(script, variables, registry, args, _output)
     steps = prepare(script, variables, registry)
     with _output(args.outfile) as out:
         presenter = Presenter(out, args.output, args.hideheaders, args.delimiter)
         for step in steps:
             if step.warning:
                 print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
-        if args.dryrun:
-            return _dry_run(steps, presenter, args, registry)
         if not any(step.request is not None for step in steps):
             for step in steps:
                 if step.answer is not None:
@@ -91,23 +92,6 @@ def run(args: argparse.Namespace) -> int:
         from .send import send_steps  # imports httpx: only when there is something to send
 
         return send_steps(steps, presenter, args, registry)
-
-
-def _dry_run(steps: list[Step], presenter: Presenter, args: argparse.Namespace, registry: Registry) -> int:
-    plans = []
-    for step in steps:
-        if step.answer is not None:
-            presenter.write(step.answer)
-        if step.request is not None:
-            plans.append(step.request)
-    if plans:
-        from .send import dry_run_view
-
-        records = [dry_run_view(request, args, registry) for request in plans]
-        presenter.write(ResultSet.from_records(records))
-        count = len(plans)
-        print(f"dry run: {count} request{'s' if count != 1 else ''} planned, none sent", file=sys.stderr)
-    return 0
 
 
 @contextlib.contextmanager

@@ -1,0 +1,105 @@
+"""`--dryrun`: plan the script statement by statement and print every planned request; send nothing.
+
+Each request is turned into its printed form as soon as it is planned, so memory grows with the output,
+not with the parsed statements. Nothing is written before the whole script is planned: an error in the
+last statement still leaves stdout empty and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .._errors import Error
+from ..engine import iter_prepare
+from ..manifest import Registry
+from ..plan import PlannedRequest
+from ..present import Presenter
+from ..results import ResultSet
+
+
+def run(
+    script: str,
+    variables: Mapping[str, Any],
+    registry: Registry,
+    args: argparse.Namespace,
+    output: Callable[[str | None], Any],
+) -> int:
+    """Plan `script` and print its answers, then its planned requests, in the `-o` format."""
+    views = _Views(args, registry)
+    fmt = args.output
+    lines: list[str] = []  # json/jsonl: each request's text, ready to write
+    records: list[dict[str, Any]] = []  # the other formats need every row to lay out columns
+    answers: list[ResultSet] = []
+    warnings: list[str] = []
+    view_error: Error | None = None  # raised after planning, as when the views were made at the end
+    count = 0
+    for step in iter_prepare(script, variables, registry):
+        if step.warning:
+            warnings.append(f"warning: statement {step.number}: {step.warning}")
+        if step.answer is not None:
+            answers.append(step.answer)
+        if step.request is None or view_error is not None:
+            continue
+        count += 1
+        try:
+            view = views(step.request)
+        except Error as exc:
+            view_error = exc
+            continue
+        if fmt in ("json", "jsonl"):
+            lines.append(json.dumps(view, ensure_ascii=False))
+        else:
+            records.append(view)
+    with output(args.outfile) as out:
+        if view_error is not None:
+            raise view_error
+        for warning in warnings:
+            print(warning, file=sys.stderr)
+        presenter = Presenter(out, fmt, args.hideheaders, args.delimiter)
+        for answer in answers:
+            presenter.write(answer)
+        if not count:
+            return 0
+        if fmt == "jsonl":
+            for line in lines:
+                out.write(line + "\n")
+        elif fmt == "json":
+            # What json.dumps writes for the list of all views: items joined by ", ".
+            out.write("[")
+            for i, line in enumerate(lines):
+                out.write(", " + line if i else line)
+            out.write("]\n")
+        else:
+            presenter.write(ResultSet.from_records(records))
+        out.flush()
+        print(f"dry run: {count} request{'s' if count != 1 else ''} planned, none sent", file=sys.stderr)
+    return 0
+
+
+class _Views:
+    """What `--dryrun` prints for a request; the settings are worked out once per provider and server."""
+
+    def __init__(self, args: argparse.Namespace, registry: Registry) -> None:
+        self.args = args
+        self.registry = registry
+        self._schemes: dict[str, str | None] = {}
+        self._servers: dict[str, str] = {}
+
+    def __call__(self, request: PlannedRequest) -> dict[str, Any]:
+        provider = request.method_key.split(".", 1)[0]
+        if provider not in self._schemes:
+            from ..connection import dispatch_config
+
+            self._schemes[provider] = dispatch_config(self.args, self.registry, request).auth.scheme
+        server = self._servers.get(request.server)
+        if server is None:
+            from ..dispatch.endpoint import base_url
+
+            endpoint = getattr(self.args, "endpoint", None)
+            server = base_url(request.server, endpoint if endpoint and endpoint != "local" else None)
+            self._servers[request.server] = server
+        return request.describe(server=server, auth_scheme=self._schemes[provider])
