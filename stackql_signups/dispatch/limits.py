@@ -13,18 +13,31 @@ if TYPE_CHECKING:
     from ..plan import PlannedRequest
 
 
-def body_size(request: PlannedRequest) -> int:
-    """Bytes of the request body as it will be sent (compact UTF-8 JSON); 0 without a body."""
+def encoded_body(request: PlannedRequest) -> bytes:
+    """The request body as it will be sent (compact UTF-8 JSON); b"" without a body.
+
+    `ValidationError` when it cannot be sent as UTF-8: a lone UTF-16 surrogate (a `\\ud800` escape in the
+    JSON) decodes to a string that no UTF-8 encoder accepts.
+    """
     if request.body is None:
-        return 0
+        return b""
     text = json.dumps(request.body, ensure_ascii=False, separators=(",", ":"))
-    return len(text.encode("utf-8", "surrogatepass"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            f"the request body of statement {request.statement} holds an unpaired UTF-16 surrogate "
+            f"(U+{ord(text[exc.start]):04X}), which cannot be sent as UTF-8; nothing was sent",
+            location=Location(statement=request.statement),
+            hint="a \\uD800-\\uDFFF escape must be half of a pair; remove it or write the character itself",
+        ) from None
 
 
 def check_body_sizes(requests: Sequence[PlannedRequest], limit: int = MAX_BODY_BYTES) -> None:
-    """`ValidationError` (exit status 2) for the first body over `limit` bytes, before any request is sent."""
+    """`ValidationError` (exit status 2) for the first body over `limit` bytes, or not encodable as UTF-8,
+    before any request is sent."""
     for request in requests:
-        size = body_size(request)
+        size = len(encoded_body(request))
         if size > limit:
             raise ValidationError(
                 f"the request body of statement {request.statement} is {size} bytes, larger than the "
