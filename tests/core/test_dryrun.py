@@ -155,11 +155,6 @@ def test_a_failing_statement_prints_no_plan_at_all(cli: Any) -> None:
     assert "statement 2" in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="BUG: an error in a statement that carries the link token prints the statement's line, "
-    "token and all, on stderr",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "script",
     [
@@ -176,10 +171,6 @@ def test_errors_never_show_the_link_token(cli: Any, script: str) -> None:
     assert LINK_TOKEN not in result.stdout + result.stderr
 
 
-@pytest.mark.xfail(
-    reason="BUG: a link token given by --var is printed on stderr when its statement has an error",
-    strict=True,
-)
 def test_errors_never_show_a_token_from_a_variable(cli: Any) -> None:
     script = (
         f"EXEC {SIGNUPS}.signup_partner_v2_link @token='{{{{ token }}}}' "

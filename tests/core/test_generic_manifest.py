@@ -203,17 +203,11 @@ def test_the_fixture_schema_is_enforced(cli: Any, sql: str, message: str) -> Non
     assert message in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="BUG: path parameter values are put into the URL without percent-encoding", strict=True
-)
 def test_path_parameters_are_percent_encoded(cli: Any) -> None:
     item = plan(cli, f"EXEC {WIDGETS}.create_widget @warehouse_id='a/b?c=d#e f' @batch_size=1 @name='n';")
     assert item["url"] == f"{WIDGET_SERVER}/v1/warehouses/a%2Fb%3Fc%3Dd%23e%20f/widgets?batch_size=1"
 
 
-@pytest.mark.xfail(
-    reason="BUG: an empty path parameter is accepted and plans /v1/warehouses//widgets", strict=True
-)
 def test_empty_path_parameter_is_refused(cli: Any) -> None:
     result = cli.run(
         "exec", f"EXEC {WIDGETS}.create_widget @warehouse_id='' @batch_size=1 @name='n';", *REG, "--dryrun"
@@ -222,10 +216,6 @@ def test_empty_path_parameter_is_refused(cli: Any) -> None:
     assert "warehouse_id" in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="BUG: a float for an integer parameter is silently truncated (@batch_size=1.5 plans batch_size=1)",
-    strict=True,
-)
 def test_a_fraction_for_an_integer_parameter_is_refused(cli: Any) -> None:
     result = cli.run(
         "exec", f"EXEC {WIDGETS}.create_widget @warehouse_id='w' @batch_size=1.5 @name='n';", *REG, "--dryrun"
@@ -347,11 +337,6 @@ def test_broken_manifest_is_refused_naming_file_and_path(broken_runs: dict[str, 
         assert fragment in first, result.explain()
 
 
-@pytest.mark.xfail(
-    reason="BUG: a $ref that does not resolve deep inside a request schema is reported as "
-    "\"manifest error: : : $ref '...' does not resolve\", naming neither the file nor the path",
-    strict=True,
-)
 def test_dangling_ref_deep_in_a_request_schema_names_file_and_path(cli: Any, tmp_path: Path) -> None:
     root = copy_acme(tmp_path)
     edit(
