@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import traceback
 from collections.abc import Mapping
@@ -11,6 +12,12 @@ from ._errors import Location, TemplateError
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters mark each rendered value until it is placed
 _MARKERS = ("{{", "{%", "{#")
+MAX_RENDERED_CHARS = 64 * 1024 * 1024
+"""A rendered script may be as large as a script file may be (64 MiB), no larger."""
+MAX_REPEAT = 1 << 20
+"""`'x' * n` and `[...] * n` in a template make at most 1 Mi characters or items."""
+MAX_POWER_BITS = 4096
+"""`a ** b` in a template makes an integer of at most 4096 bits (9**(9**9) would never finish)."""
 
 
 def needs_rendering(script: str) -> bool:
@@ -29,12 +36,11 @@ def render(script: str, variables: Mapping[str, Any]) -> str:
 class _Renderer:
     def __init__(self, variables: Mapping[str, Any]) -> None:
         from jinja2 import StrictUndefined, Undefined
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
 
         self.undefined_type = Undefined
         self.variables = dict(variables)
         self.values: list[Any] = []
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = _bounded_environment()(
             undefined=StrictUndefined,
             finalize=self._mark,
             autoescape=False,
@@ -77,7 +83,11 @@ class _Renderer:
             )
         try:
             template = self.env.from_string(ast)
-            text = template.render(self.variables)
+            text = _bounded_render(template, self.variables, SecurityError)
+        except MemoryError:
+            raise TemplateError(
+                "the template needs more memory than there is", hint="make the values it builds smaller"
+            ) from None
         except SecurityError as exc:
             raise TemplateError(
                 f"the template tried something templates may not do: {exc}",
@@ -98,6 +108,52 @@ class _Renderer:
                 location=_line(script, _template_line(exc)),
             ) from None
         return _place(text, self.values)
+
+
+@functools.cache
+def _bounded_environment() -> Any:
+    """The sandbox with `*` and `**` bounded: a template cannot make a value that exhausts memory or time."""
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class Bounded(ImmutableSandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            power = operator == "**" and _int(left) and _int(right) and right > 0 and abs(left) > 1
+            if power and right * abs(left).bit_length() > MAX_POWER_BITS:
+                raise SecurityError(f"the power is too large (more than {MAX_POWER_BITS} bits)")
+            if operator == "*":
+                for items, count in ((left, right), (right, left)):
+                    if (
+                        isinstance(items, (str, list, tuple))
+                        and _int(count)
+                        and len(items) * count > MAX_REPEAT
+                    ):
+                        raise SecurityError(
+                            f"the repetition makes more than {MAX_REPEAT} characters or items"
+                        )
+            return super().call_binop(context, operator, left, right)
+
+    return Bounded
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _bounded_render(template: Any, variables: Mapping[str, Any], security_error: type[Exception]) -> str:
+    """The template's text, refused once it grows past MAX_RENDERED_CHARS (a loop that writes too much)."""
+    parts: list[str] = []
+    size = 0
+    for part in template.generate(variables):
+        size += len(part)
+        if size > MAX_RENDERED_CHARS:
+            raise security_error(
+                f"the rendered script is larger than {MAX_RENDERED_CHARS // (1024 * 1024)} MiB"
+            )
+        parts.append(part)
+    return "".join(parts)
 
 
 def _tojson(value: Any) -> str:
@@ -183,7 +239,7 @@ def _plain(chunk: str, values: list[Any], opener: str = "") -> str:
             text = text.replace("\r", " ").replace("\n", " ")
         elif opener == "/":
             text = text.replace("*/", "* /")
-        elif opener in "\"`" and opener:
+        elif opener in '"`' and opener:
             text = text.replace(opener, opener * 2)
         chunk = chunk[:start] + text + chunk[end + 1 :]
     return chunk
