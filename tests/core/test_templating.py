@@ -414,3 +414,23 @@ def test_any_object_or_list_survives_every_position(value: object) -> None:
         [statement] = parse(render(template, {"x": value}))
         assert isinstance(statement, Exec) and statement.json_body is not None
         assert json.loads(str(statement.json_body.value)) == {"k": value}, template
+
+
+@pytest.mark.xfail(
+    reason="BUG: Jinja's explicit guards for a missing variable (`x is defined`, `x | default(...)`) are "
+    "refused as 'undefined variable': the undeclared-variable check runs before them",
+    strict=True,
+)
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        (
+            "{% if region is defined %}EXEC a.b.c.d @r='{{ region }}';{% endif %}SHOW PROVIDERS;",
+            "SHOW PROVIDERS;",
+        ),
+        ("SHOW SERVICES IN {{ provider | default('confluent') }};", "SHOW SERVICES IN confluent;"),
+    ],
+    ids=["is-defined", "default-filter"],
+)
+def test_explicit_guards_for_missing_variables(template: str, expected: str) -> None:
+    assert render(template, {}) == expected
