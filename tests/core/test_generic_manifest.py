@@ -36,6 +36,8 @@ ANSWERS = {
     "widget-methods": f"SHOW METHODS IN {WIDGETS}",
     "gadget-methods": "SHOW METHODS IN acme.inventory.gadgets",
     "describe": f"DESCRIBE METHOD {WIDGETS}.create_widget",
+    "describe-resource": "DESCRIBE acme.inventory.gadgets",
+    "describe-resource-extended": "DESCRIBE EXTENDED acme.inventory.gadgets",
 }
 
 
@@ -96,8 +98,22 @@ def test_show_methods(answers: dict[str, Any]) -> None:
 
 def test_show_methods_lists_sql_verbs_before_exec(answers: dict[str, Any]) -> None:
     assert answers["gadget-methods"] == [
+        {"MethodName": "get_gadget", "RequiredParams": "gadget_id", "SQLVerb": "SELECT"},
         {"MethodName": "delete_gadget", "RequiredParams": "gadget_id", "SQLVerb": "DELETE"},
         {"MethodName": "zap_gadget", "RequiredParams": "gadget_id", "SQLVerb": "EXEC"},
+    ]
+
+
+def test_describe_a_resource_with_a_select_method(answers: dict[str, Any]) -> None:
+    assert answers["describe-resource"] == [
+        {"name": "id", "type": "string"},
+        {"name": "weight", "type": "number"},
+        {"name": "parts", "type": "array"},
+    ]
+    assert answers["describe-resource-extended"] == [
+        {"name": "id", "type": "string", "description": "The gadget's id"},
+        {"name": "weight", "type": "number", "description": "Grams"},
+        {"name": "parts", "type": "array", "description": ""},
     ]
 
 
