@@ -60,6 +60,7 @@ class Binder:
         self.script = script
         self.state = state if state is not None else BindState()
         self.script_labels: set[str] = set()  # a label names one EXEC per script; a later script may reuse it
+        self._targets: dict[tuple[tuple[str, ...], str | None], Target] = {}  # a script repeats its methods
 
     @property
     def default_provider(self) -> str | None:
@@ -80,7 +81,11 @@ class Binder:
         return splitter.location(self.script, start, statement.source.number, statement.source.anchor)
 
     def bind(self, statement: Exec) -> Call:
-        target = self.registry.method_target(statement.name, self.default_provider, self.where(statement))
+        key = (statement.name, self.default_provider)
+        target = self._targets.get(key)
+        if target is None:
+            target = self.registry.method_target(statement.name, self.default_provider, self.where(statement))
+            self._targets[key] = target
         method = target.method
         assert method is not None
         query: list[tuple[str, Scalar]] = []
@@ -114,7 +119,7 @@ class Binder:
             else:
                 query.append((param.name, value))
         self._check_required(statement, method, query, path_params, body)
-        if body is not None:
+        if body is not None and _may_refer(statement):
             references.extend(self._references(statement, body))
         if statement.label is not None:
             if statement.label in self.script_labels:
@@ -281,6 +286,17 @@ def _number(name: str, value: Scalar, kind: str, where: Location) -> int | float
             raise ValidationError(f"@{name} must be a whole number, got {value}", location=where)
         return int(value) if isinstance(value, int) else int(number)
     return value if isinstance(value, (int, float)) else number
+
+
+def _may_refer(statement: Exec) -> bool:
+    """Whether the body can hold a `${label.field}` string: some text of the statement has `${` (or a
+    JSON escape, which could spell it), or a parameter is a reference. Walking every body costs."""
+    items = [*statement.params, statement.json_body] if statement.json_body else statement.params
+    for param in items:
+        value = param.value
+        if isinstance(value, Reference) or (isinstance(value, str) and ("${" in value or "\\u" in value)):
+            return True
+    return False
 
 
 def _response_fields(method: Method) -> set[str]:

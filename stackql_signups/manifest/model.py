@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +49,7 @@ class Method:
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
 
-    @property
+    @functools.cached_property
     def required_params(self) -> tuple[str, ...]:
         """StackQL's order: sorted path and query parameters, then sorted body properties."""
         plain = sorted(p.name for p in self.parameters if p.required and p.location != "body")
