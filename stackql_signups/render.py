@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -169,6 +168,8 @@ def _line(script: str, lineno: int | None) -> Location | None:
 
 
 def _template_line(exc: BaseException) -> int | None:
+    import traceback  # only for errors
+
     lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<template>"]
     return lines[-1] if lines else None
 

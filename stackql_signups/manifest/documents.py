@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 from .._errors import ManifestError
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def cache_dir() -> Path | None:
     """Where parsed manifests are cached; None turns the cache off (STACKQL_SIGNUPS_NO_CACHE=1)."""
     if os.environ.get("STACKQL_SIGNUPS_NO_CACHE"):
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no home directory: run without the cache
+            return None
     return Path(base) / "stackql-signups"
 
 
@@ -30,15 +34,19 @@ def load(path: Path) -> Any:
         raise ManifestError(f"{path}: cannot read the manifest file ({exc.strerror})") from None
     cache = cache_dir()
     key = f"{CACHE_FORMAT}:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
-    cached = cache / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json") if cache else None
+    # A readable name; the full key inside the file settles any clash (no hashlib: it costs ~20 ms).
+    name = f"{path.stem}-{zlib.crc32(key.encode('utf-8', 'surrogatepass')):08x}.json"
+    cached = cache / name if cache else None
     if cached is not None:
         try:
-            return json.loads(cached.read_bytes())
-        except (OSError, ValueError):
+            entry = json.loads(cached.read_bytes())
+            if isinstance(entry, dict) and entry.get("key") == key:
+                return entry["document"]
+        except (OSError, ValueError, KeyError):
             pass
     document = _parse_yaml(path)
     if cached is not None:
-        _write_quietly(cached, json.dumps(document, separators=(",", ":")))
+        _write_quietly(cached, json.dumps({"key": key, "document": document}, separators=(",", ":")))
     return document
 
 
@@ -62,6 +70,8 @@ def _parse_yaml(path: Path) -> Any:
 
 def _write_quietly(target: Path, text: str) -> None:
     # A cache that cannot be written (read-only home, full disk) only costs speed, never an error.
+    import tempfile
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
