@@ -25,11 +25,25 @@ class Location:
         return ", ".join(parts)
 
     def caret(self) -> str:
-        """The offending line with a caret under the column, or '' when unknown."""
+        """The offending line with a caret under the column, or '' when unknown.
+
+        A long line (a 1 MiB JSON body on one line) is cut to a window around the column.
+        """
         if self.source_line is None or self.column is None:
             return ""
         line = self.source_line.expandtabs(1)
-        return f"  {line}\n  {' ' * (self.column - 1)}^"
+        at = self.column - 1
+        if len(line) > CARET_WIDTH:
+            start = max(0, min(at - CARET_WIDTH // 2, len(line) - CARET_WIDTH))
+            end = start + CARET_WIDTH
+            head, tail = ("..." if start > 0 else ""), ("..." if end < len(line) else "")
+            line = head + line[start:end] + tail
+            at = at - start + len(head)
+        return f"  {line}\n  {' ' * at}^"
+
+
+CARET_WIDTH = 160
+"""Longest part of a source line that an error shows."""
 
 
 class Error(Exception):
