@@ -142,3 +142,99 @@ WELL_FORMED = [
 @pytest.mark.parametrize("script", WELL_FORMED)
 def test_well_formed_statements_take_the_fast_path(script: str) -> None:
     assert _same(script)
+
+
+SIMPLE_WORDS = st.sampled_from(
+    [
+        "SHOW",
+        "show",
+        "EXTENDED",
+        "METHODS",
+        "methods",
+        "SERVICES",
+        "RESOURCES",
+        "PROVIDERS",
+        "IN",
+        "from",
+        "DESCRIBE",
+        "desc",
+        "METHOD",
+        "USE",
+        "EXEC",
+        "LIKE",
+        "confluent",
+        "partner",
+        "signups",
+        "signup",
+        "order",
+        ".",
+        ".",
+        ".",
+        "by",
+        "'x'",
+        "=",
+        "/*+A*/",
+        "1",
+    ]
+)
+DESCRIBE_WORDS = ["", "METHOD ", "EXTENDED ", "METHOD EXTENDED ", "EXTENDED METHOD "]
+
+
+@st.composite
+def simple_statements(draw: st.DrawFn) -> str:
+    """SHOW / DESCRIBE / USE: mostly well-formed, sometimes not."""
+    name = ".".join(draw(st.lists(IDENTS, min_size=1, max_size=5)))
+    shapes = [
+        f"SHOW {draw(st.sampled_from(['', 'EXTENDED ']))}"
+        f"{draw(st.sampled_from(['METHODS', 'services', 'RESOURCES', 'PROVIDERS', 'EXEC']))}"
+        f"{draw(st.sampled_from([' IN ', ' from ', ' ']))}{name}",
+        "SHOW PROVIDERS",
+        f"DESCRIBE {draw(st.sampled_from(DESCRIBE_WORDS))}{name}",
+        f"USE {name}",
+        " ".join(draw(st.lists(SIMPLE_WORDS | IDENTS, min_size=1, max_size=7))),
+    ]
+    text = draw(st.sampled_from(shapes))
+    spaces = draw(st.lists(GOOD_SPACE, min_size=3, max_size=3))
+    text = text.replace(" ", spaces[0], 1).replace(" ", spaces[1], 1)
+    return draw(st.sampled_from(["", "\n", "-- c\n"])) + text + spaces[2]
+
+
+def _same_simple(script: str) -> bool:
+    chunks = list(splitter.split(script))
+    assert len(chunks) == 1
+    fast = fastpath.parse_simple(script, chunks[0], 1)
+    if fast is None:
+        return False
+    try:
+        slow: object = parse_with_sqlglot(script, chunks[0], 1)
+    except ParseError as exc:
+        slow = f"error: {exc.message}"
+    assert repr(fast) == repr(slow), script
+    return True
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(script=simple_statements())
+@example(script="SHOW METHODS IN confluent.partner.signups")
+def test_simple_fast_path_agrees_with_the_tokenizer(script: str) -> None:
+    try:
+        if len(list(splitter.split(script))) != 1:
+            return
+    except ParseError:
+        return
+    _same_simple(script)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "SHOW METHODS IN confluent.partner.signups",
+        "show extended services from confluent",
+        "SHOW PROVIDERS",
+        "DESCRIBE METHOD confluent.partner.signups.signup",
+        "DESCRIBE EXTENDED partner.signups",
+        "USE confluent",
+    ],
+)
+def test_simple_statements_take_the_fast_path(script: str) -> None:
+    assert _same_simple(script)
