@@ -67,6 +67,13 @@ class _Renderer:
             raise TemplateError(
                 f"template syntax: {exc.message}", location=_line(script, exc.lineno)
             ) from None
+        reads = next(ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)), None)
+        if reads is not None:
+            raise TemplateError(
+                "templates cannot read files: include, import, from and extends are refused",
+                location=_line(script, reads.lineno),
+                hint="pass data with --var or -q/--iqldata instead",
+            )
         if undeclared:
             first_use = {
                 name: min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=0)
