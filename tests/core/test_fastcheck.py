@@ -72,13 +72,13 @@ def test_random_schemas_agree_with_jsonschema(schema: dict[str, Any], instances:
     check = compile_check(schema)
     assert check is not None
     authority = _jsonschema(schema)
+    fronted = BodyValidator({}, schema)
     for instance in instances:
-        verdict = check(instance)
         violations = authority.violations(instance)
-        if verdict is True:
+        # What matters: a body the check calls valid is valid; any other is left to jsonschema.
+        if check(instance) is True:
             assert violations == [], f"accepted what jsonschema refuses: {schema} {instance!r}"
-        elif verdict is False:
-            assert violations, f"refused what jsonschema accepts: {schema} {instance!r}"
+        assert fronted.violations(instance) == violations
 
 
 def test_deep_schemas_compile_through_helper_functions() -> None:
