@@ -434,3 +434,23 @@ def test_any_object_or_list_survives_every_position(value: object) -> None:
 )
 def test_explicit_guards_for_missing_variables(template: str, expected: str) -> None:
     assert render(template, {}) == expected
+
+
+@pytest.mark.xfail(
+    reason="BUG: a YAML date inside an object variable ({{ org }} with org.created: 2024-01-01) ends in "
+    "a Python traceback (TypeError: Object of type date is not JSON serializable)",
+    strict=True,
+)
+def test_yaml_dates_inside_objects_do_not_crash(cli: Any, tmp_path: Path) -> None:
+    data = tmp_path / "vars.yaml"
+    data.write_text("org:\n  name: Acme\n  created: 2024-01-01\n", encoding="utf-8")
+    result = cli.run(
+        "exec",
+        f"EXEC {SIGNUPS}.signup @organization={{{{ org }}}} @entitlement='{{}}';",
+        "-q",
+        str(data),
+        "--dryrun",
+    )
+    assert "Traceback" not in result.stderr
+    assert result.status == 2, result.explain()  # the body is invalid either way; the user must see why
+    assert result.stderr.startswith(("template error:", "validation error:", "usage error:"))
