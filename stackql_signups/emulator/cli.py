@@ -168,7 +168,9 @@ def _serve(server: EmulatorServer, config: EmulatorConfig) -> int:
     try:
         print(f"emulator listening on {server.url}", flush=True)
         print(
-            f"emulator: API key {config.api_key!r}; state in {server.state_path}", file=sys.stderr, flush=True
+            f"emulator: API key {_shown_key(config.api_key)}; state in {server.state_path}",
+            file=sys.stderr,
+            flush=True,
         )
         # A timeout, so that signals are handled promptly on every platform.
         while not server.wait(0.2):
@@ -176,3 +178,9 @@ def _serve(server: EmulatorServer, config: EmulatorConfig) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _shown_key(key: str) -> str:
+    """The documented default key as it is; a real-looking one only by its first characters (logs are read
+    by others, and an API key names the account)."""
+    return repr(key) if key == DEFAULT_API_KEY else f"{key[:4]!r}... ({len(key)} characters)"
