@@ -1,9 +1,10 @@
-"""Read a well-formed EXEC without sqlglot; anything else goes to the sqlglot-based parser.
+"""Read well-formed EXEC, SHOW, DESCRIBE and USE statements without sqlglot; others go to the parser.
 
 The fast path accepts a conservative subset of the grammar (plain names, `@name=value` items with
-quoted strings, integers, decimals, booleans, NULL and `label.field`, one `/*+ hint */`, `--` comments)
-and yields exactly the `Exec` the tokenizer path yields (a property-based test holds them equal). It
-declines whatever it is not sure of, so sqlglot stays the authority for every error message.
+quoted strings, integers, decimals, booleans, NULL and `label.field`, one `/*+ hint */`, `--` comments;
+SHOW, DESCRIBE and USE made of words and dotted names only) and yields exactly the statement the
+tokenizer path yields (property-based tests hold them equal). It declines whatever it is not sure of,
+so sqlglot stays the authority for every error message.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .splitter import Chunk, first_code, line_and_column
-from .statements import Exec, Param, Reference, Scalar, Source, Statement
+from .statements import Describe, Exec, Param, Reference, Scalar, Show, Source, Statement, Use
 
 # What sqlglot skips between tokens (block comments are left to it); its `--` comments end at \r or \n.
 _WS = r"(?:[ \t\r\n]|--[^\r\n]*(?![^\r\n]))"  # a comment runs to the line end: no backtracking
@@ -41,7 +42,9 @@ _WORDS = {"TRUE": True, "FALSE": False, "NULL": None}
 
 def parse_statement(script: str, chunk: Chunk, number: int) -> Statement:
     """The statement in `chunk`: from the fast path when it can, else from the sqlglot parser."""
-    found = parse_exec(script, chunk, number)
+    found: Statement | None = parse_exec(script, chunk, number)
+    if found is None:
+        found = parse_simple(script, chunk, number)
     if found is not None:
         return found
     from .parser import parse_statement as parse_with_sqlglot  # imports sqlglot (~120 ms): only here
@@ -90,17 +93,104 @@ def parse_exec(script: str, chunk: Chunk, number: int) -> Exec | None:
         pos = m.end()
     if _TAIL.match(text, pos) is None:
         return None
-    line, column, _ = line_and_column(script, chunk.offset + first_code(text), (chunk.offset, chunk.line))
-    source = Source(
-        number=number, offset=chunk.offset, line=line, column=column, text=text, offset_line=chunk.line
-    )
     return Exec(
         name=tuple(head.group(2).split(".")),
         params=tuple(params),
         json_body=json_body,
         hints=tuple(hints),
         label=label,
-        source=source,
+        source=_source(script, chunk, number),
+    )
+
+
+def parse_simple(script: str, chunk: Chunk, number: int) -> Show | Describe | Use | None:
+    """SHOW [EXTENDED] <objects> [IN name], DESCRIBE [METHOD] [EXTENDED] name or USE name, or None."""
+    words: list[str] = []
+    for match in _SIMPLE_TOKEN.finditer(chunk.text):
+        if match.group(2) is not None:
+            return None  # a quote, a comparison, a hint...: the parser's business
+        if match.group(1) is not None:
+            words.append(match.group(1))
+    reader = _Words(words)
+    verb = reader.word()
+    if verb == "SHOW":
+        extended = reader.accept("EXTENDED")
+        what = reader.word()
+        if what not in _SHOW_OBJECTS:
+            return None  # SHOW EXEC, or a mistake
+        target: tuple[str, ...] = ()
+        if what != "PROVIDERS":
+            if not (reader.accept("IN") or reader.accept("FROM")):
+                return None
+            target = reader.name(3)
+        if (not target and what != "PROVIDERS") or not reader.done:
+            return None  # LIKE / WHERE, or a mistake
+        source = _source(script, chunk, number)
+        return Show(what=what, extended=extended, target=target, like=None, where=(), source=source)
+    if verb in ("DESCRIBE", "DESC"):
+        method = reader.accept("METHOD")
+        extended = reader.accept("EXTENDED")
+        method = method or reader.accept("METHOD")
+        name = reader.name(4 if method else 3)
+        if not name or not reader.done:
+            return None
+        return Describe(name=name, extended=extended, method=method, source=_source(script, chunk, number))
+    if verb == "USE":
+        name = reader.name(1)
+        if not name or not reader.done:
+            return None
+        return Use(provider=name[0], source=_source(script, chunk, number))
+    return None
+
+
+_SIMPLE_TOKEN = re.compile(rf"{_WS}+|({_NAME}|\.)|([\s\S])")
+_SHOW_OBJECTS = ("PROVIDERS", "SERVICES", "RESOURCES", "METHODS")  # as dialect.StackQL.SHOW_OBJECTS
+
+
+class _Words:
+    """The words and dots of a simple statement, read as the parser reads its tokens."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self.i = 0
+
+    @property
+    def done(self) -> bool:
+        return self.i == len(self.words)
+
+    def word(self) -> str | None:
+        """The next word in upper case (None at the end or at a dot)."""
+        if self.done or self.words[self.i] == ".":
+            return None
+        self.i += 1
+        return self.words[self.i - 1].upper()
+
+    def accept(self, word: str) -> bool:
+        if not self.done and self.words[self.i].upper() == word:
+            self.i += 1
+            return True
+        return False
+
+    def name(self, max_parts: int) -> tuple[str, ...]:
+        """A dotted name of at most `max_parts` parts, or () when there is none or it is too long."""
+        parts: list[str] = []
+        while not self.done and self.words[self.i] != ".":
+            parts.append(self.words[self.i])
+            self.i += 1
+            if self.done or self.words[self.i] != ".":
+                break
+            self.i += 1  # the dot
+            if len(parts) == max_parts or self.done:
+                return ()
+        return tuple(parts) if parts and len(parts) <= max_parts else ()
+
+
+def _source(script: str, chunk: Chunk, number: int) -> Source:
+    line, column, _ = line_and_column(
+        script, chunk.offset + first_code(chunk.text), (chunk.offset, chunk.line)
+    )
+    return Source(
+        number=number, offset=chunk.offset, line=line, column=column, text=chunk.text, offset_line=chunk.line
     )
 
 
