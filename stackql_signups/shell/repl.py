@@ -147,11 +147,15 @@ def load_history(readline: Any, path: Path) -> None:
 
 
 def save_history(readline: Any, path: Path) -> None:
+    """Write the history file; a secret typed into a statement (a link token) is masked on disk."""
+    from ..redact import Redactor
+
     count = readline.get_current_history_length()
     entries = [readline.get_history_item(i) for i in range(max(1, count - HISTORY_LENGTH + 1), count + 1)]
+    masked = Redactor((), ())
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps(e) + "\n" for e in entries if e), encoding="utf-8")
+        path.write_text("".join(json.dumps(masked.text(e)) + "\n" for e in entries if e), encoding="utf-8")
 
 
 def _remember_whole(readline: Any, statement: str) -> None:
