@@ -203,6 +203,8 @@ class Binder:
     def _scalar(self, statement: Exec, spec: Parameter, param: Param) -> Scalar:
         value = param.value
         kind = spec.type_name
+        if kind == "boolean" and isinstance(value, bool):
+            return value  # the usual case: no need to work out where the value stands
         where = self.where(statement, param.offset)
         if kind == "boolean":
             if isinstance(value, bool):

@@ -42,7 +42,7 @@ class Method:
     security_scopes: tuple[str, ...]
     response_fields: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         return f"{self.resource_id}.{self.name}"
 
