@@ -10,8 +10,9 @@ so sqlglot stays the authority for every error message.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-from .splitter import Chunk, first_code, line_and_column
+from .splitter import Chunk, first_code
 from .statements import Describe, Exec, Param, Reference, Scalar, Show, Source, Statement, Use
 
 # What sqlglot skips between tokens (block comments are left to it); its `--` comments end at \r or \n.
@@ -54,6 +55,53 @@ def parse_statement(script: str, chunk: Chunk, number: int) -> Statement:
 
 def parse_exec(script: str, chunk: Chunk, number: int) -> Exec | None:
     """The EXEC in `chunk`, or None when the fast path is not sure it reads it as sqlglot would."""
+    text = chunk.text
+    # A batch repeats one statement with a different body: read what precedes `@@json='` once.
+    cut = text.find("@@json='")
+    if cut > 0 and text[cut - 1] in " \t\r\n" and (body := _BODY.match(text, cut + 7)) is not None:
+        prefix = text[:cut]
+        if "--" in prefix[max(prefix.rfind("\n"), prefix.rfind("\r")) + 1 :]:
+            return _parse_exec(script, chunk, number)  # `@@json` is inside a line comment
+        if prefix not in _PREFIXES:
+            if len(_PREFIXES) >= _MAX_PREFIXES:
+                _PREFIXES.clear()
+            _PREFIXES[prefix] = _read_prefix(prefix)
+        known = _PREFIXES[prefix]
+        if known is not None:
+            return Exec(
+                name=known.name,
+                params=known.params,
+                json_body=Param(name="json", value=body.group(1).replace("''", "'"), offset=cut + 7),
+                hints=known.hints,
+                label=known.label,
+                source=_source(script, chunk, number, known.first),
+            )
+    return _parse_exec(script, chunk, number)
+
+
+class _Prefix(NamedTuple):
+    """What an EXEC reads as up to its `@@json`: shared by the statements that repeat it."""
+
+    name: tuple[str, ...]
+    params: tuple[Param, ...]
+    hints: tuple[str, ...]
+    label: str | None
+    first: int  # the offset of its first code
+
+
+def _read_prefix(prefix: str) -> _Prefix | None:
+    found = _parse_exec("", Chunk(prefix, 0, 1), 0)
+    if found is None or any(p.name.lower() == "json" for p in found.params):
+        return None  # declined, or @json given twice: the parser explains
+    return _Prefix(found.name, found.params, found.hints, found.label, first_code(prefix))
+
+
+_BODY = re.compile(r"'([^']*(?:''[^']*)*)'[ \t\r\n]*\Z")  # the rest of the statement: one JSON string
+_PREFIXES: dict[str, _Prefix | None] = {}
+_MAX_PREFIXES = 512
+
+
+def _parse_exec(script: str, chunk: Chunk, number: int) -> Exec | None:
     text = chunk.text
     head = _HEAD.match(text)
     if head is None:
@@ -185,10 +233,11 @@ class _Words:
         return tuple(parts) if parts and len(parts) <= max_parts else ()
 
 
-def _source(script: str, chunk: Chunk, number: int) -> Source:
-    line, column, _ = line_and_column(
-        script, chunk.offset + first_code(chunk.text), (chunk.offset, chunk.line)
-    )
+def _source(script: str, chunk: Chunk, number: int, first: int | None = None) -> Source:
+    """Where the statement stands: the line and column of its first code (`first`, when known)."""
+    offset = chunk.offset + (first_code(chunk.text) if first is None else first)
+    line = chunk.line + script.count("\n", chunk.offset, offset)
+    column = offset - script.rfind("\n", 0, offset)  # as splitter.line_and_column
     return Source(
         number=number, offset=chunk.offset, line=line, column=column, text=chunk.text, offset_line=chunk.line
     )

@@ -121,6 +121,11 @@ def _same(script: str) -> bool:
 @given(script=statements() | well_formed())
 @example(script="EXEC confluent.partner.signups.signup @dry_run=false\n@@json='{\"a\": \"it''s\"}'")
 @example(script="EXEC a -- c\r@x=1\n@y=2")
+@example(script="EXEC a -- c @@json='{}'")
+@example(script="EXEC a @x=1 -- c\n @@json='{}'")
+@example(script="EXEC a @json='x' @@json='{}'")
+@example(script="EXEC a @x=1, @@json='{}'")
+@example(script="EXEC a @x='y @@json=' @@json='{}'")
 def test_fast_path_agrees_with_the_tokenizer(script: str) -> None:
     try:
         list(splitter.split(script))
