@@ -154,11 +154,18 @@ def _shape(kind: str) -> str:
 def unsupported(
     statement: Unsupported, registry: Registry, default_provider: str | None, where: Location
 ) -> None:
-    """Always raises: SELECT and the DML verbs have no method on these resources to run them."""
+    """Always raises: SELECT and the DML verbs are answered, not run (StackQL's message where it fits)."""
     if statement.name:
-        registry.resource_target(
+        target = registry.resource_target(
             statement.name[:3] if len(statement.name) > 3 else statement.name, default_provider, where
         )
+        verbs = [m.name for m in target.resource.methods if m.sql_verb == statement.verb]
+        if verbs:
+            raise BindError(
+                f"{statement.verb} statements are not run by stackql-signups yet",
+                location=where,
+                hint=f"EXEC the method directly: EXEC {target.resource.id}.{verbs[0]} ...",
+            )
     raise BindError(
         NO_SELECT.format(verb=statement.verb),
         location=where,

@@ -48,6 +48,9 @@ class Redactor:
         # "token": "..." in JSON (the line may end inside the value), and @token='...' in SQL.
         self._json = re.compile(rf'("(?:{alternatives})"\s*:\s*")((?:[^"\\]|\\.)*)', re.IGNORECASE)
         self._sql = re.compile(rf"(@(?:{alternatives})\s*=\s*')((?:[^']|'')*)", re.IGNORECASE)
+        self._bare = re.compile(
+            rf"(@(?:{alternatives})\s*=\s*)([^\s',;']{{{MIN_SECRET_LENGTH},}})", re.IGNORECASE
+        )
 
     def text(self, text: str, keep_columns: bool = False) -> str:
         """`text` with secrets masked; `keep_columns` masks character for character (a caret stays put)."""
@@ -62,6 +65,10 @@ class Redactor:
 
     def error(self, exc: Error) -> Error:
         """The same error with its message, quoted line and violations masked."""
+        if exc.location is not None and exc.location.source_line is not None:
+            # An unquoted secret (`@token=eyJ...`) is a parse error whose message repeats the value.
+            self.values.extend(m.group(2) for m in self._bare.finditer(exc.location.source_line))
+            self.values.sort(key=len, reverse=True)
         exc.message = self.text(exc.message)
         exc.args = (exc.message,)
         if exc.hint:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,7 +63,7 @@ class _Renderer:
         try:
             ast = self.env.parse(script)
             # Compiling for the analysis also finds unknown filters and tests (TemplateAssertionError).
-            undeclared = meta.find_undeclared_variables(ast) - set(self.variables)
+            meta.find_undeclared_variables(ast)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 f"template syntax: {exc.message}", location=_line(script, exc.lineno)
@@ -73,19 +74,6 @@ class _Renderer:
                 "templates cannot read files: include, import, from and extends are refused",
                 location=_line(script, reads.lineno),
                 hint="pass data with --var or -q/--iqldata instead",
-            )
-        if undeclared:
-            first_use = {
-                name: min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=0)
-                for name in undeclared
-            }
-            ordered = sorted(undeclared, key=lambda name: (first_use[name], name))
-            name = ordered[0]
-            others = f" (also undefined: {', '.join(ordered[1:])})" if len(ordered) > 1 else ""
-            raise TemplateError(
-                f"undefined variable '{name}'{others}",
-                location=_line(script, first_use[name] or None),
-                hint=f"give it with --var {name}=VALUE or in the -q/--iqldata file (JSON or YAML)",
             )
         try:
             template = self.env.from_string(ast)
@@ -101,6 +89,17 @@ class _Renderer:
                 hint="templates can use variables, filters, loops and conditions only",
             ) from None
         except jinja2.UndefinedError as exc:
+            # Found while rendering, so that `is defined` and `| default(...)` guard a variable as usual.
+            missing = _UNDEFINED_NAME.match(exc.message or "")
+            if missing:
+                name = missing.group(1)
+                others = sorted(meta.find_undeclared_variables(ast) - set(self.variables) - {name})
+                also = f" (also not given: {', '.join(others)})" if others else ""
+                raise TemplateError(
+                    f"undefined variable '{name}'{also}",
+                    location=_line(script, _template_line(exc)),
+                    hint=f"give it with --var {name}=VALUE or in the -q/--iqldata file (JSON or YAML)",
+                ) from None
             raise TemplateError(
                 f"undefined value: {exc.message}",
                 location=_line(script, _template_line(exc)),
@@ -162,8 +161,17 @@ def _bounded_render(template: Any, variables: Mapping[str, Any], security_error:
     return "".join(parts)
 
 
+_UNDEFINED_NAME = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined\Z")
+
+
 def _tojson(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """JSON text of a template value; dates and other YAML scalars become strings (ISO 8601 for dates)."""
+    return json.dumps(value, ensure_ascii=False, default=_scalar_text)
+
+
+def _scalar_text(value: Any) -> str:
+    isoformat = getattr(value, "isoformat", None)
+    return str(isoformat()) if callable(isoformat) else str(value)
 
 
 def _line(script: str, lineno: int | None) -> Location | None:
@@ -208,7 +216,7 @@ def _place(text: str, values: list[Any]) -> str:
             if quoted_whole:
                 # The provider docs write "organization": "{{ organization }}": put the object itself there.
                 out.pop()
-                out.append(json.dumps(value, ensure_ascii=False).replace("'", "''"))
+                out.append(_tojson(value).replace("'", "''"))
                 i += 1
                 in_json_string = False
                 continue
@@ -265,7 +273,7 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, (dict, list, bool)) or value is None:
-        return json.dumps(value, ensure_ascii=False)
+        return _tojson(value)
     if isinstance(value, float) and value != value:  # NaN has no JSON form
         return "null"
     return str(value)
@@ -274,14 +282,14 @@ def _text(value: Any) -> str:
 def _written(value: Any, in_sql_string: bool, in_json_string: bool) -> str:
     if in_sql_string:
         text = (
-            json.dumps(value, ensure_ascii=False)[1:-1] if in_json_string and isinstance(value, str) else None
+            _tojson(value)[1:-1] if in_json_string and isinstance(value, str) else None
         )
         if text is None:
             text = _text(value)
             if in_json_string:  # an object or number inside a JSON string: escape it as string content
-                text = json.dumps(text, ensure_ascii=False)[1:-1]
+                text = _tojson(text)[1:-1]
         return text.replace("'", "''")
     if isinstance(value, (dict, list)):
         # An object outside any quotes becomes a SQL string literal holding its JSON.
-        return "'" + json.dumps(value, ensure_ascii=False).replace("'", "''") + "'"
+        return "'" + _tojson(value).replace("'", "''") + "'"
     return _text(value)

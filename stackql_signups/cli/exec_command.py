@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if len(args.delimiter) != 1:
         raise UsageError("-d/--delimiter must be one character")
     script = inputs.query_text(args.query, args.infile)
-    if not has_code(script):
+    if not has_code(script.replace(";", " ")):
         raise UsageError(
             "there is no statement to run (the query is empty or only comments)",
             hint='for example: stackql-signups exec "SHOW METHODS IN confluent.partner.signups"',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -88,10 +89,17 @@ def find_providers(root: Path) -> dict[str, Path]:
     if not root.is_dir():
         raise ManifestError(f"{root}: the provider registry folder does not exist")
     for provider_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        versions = sorted(v for v in provider_dir.iterdir() if (v / "provider.yaml").is_file())
+        versions = sorted(
+            (v for v in provider_dir.iterdir() if (v / "provider.yaml").is_file()), key=_version_key
+        )
         if versions:
             found[provider_dir.name] = versions[-1] / "provider.yaml"
     return found
+
+
+def _version_key(path: Path) -> tuple[tuple[int, ...], str]:
+    """Order versions by their numbers (v2 before v10), then by name."""
+    return tuple(int(n) for n in re.findall(r"\d+", path.name)), path.name
 
 
 def load_provider(root: Path, provider_file: Path) -> Provider:

@@ -18,6 +18,8 @@ class StackQLTokenizer(Tokenizer):
     COMMANDS = Tokenizer.COMMANDS - {TokenType.EXECUTE, TokenType.SHOW}
     # So that `EXEC /*+ AWAIT */ ...` yields a HINT token rather than a comment.
     TOKENS_PRECEDING_HINT = Tokenizer.TOKENS_PRECEDING_HINT | {TokenType.EXECUTE, TokenType.SHOW}
+    # As in StackQL (and the statement splitter), `/* a /* b */` is one comment: comments do not nest.
+    NESTED_COMMENTS = False
 
 
 class StackQL:

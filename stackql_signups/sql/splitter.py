@@ -31,7 +31,7 @@ def line_and_column(text: str, offset: int, anchor: tuple[int, int] = (0, 1)) ->
     line_end = text.find("\n", offset)
     line_end = len(text) if line_end == -1 else line_end
     line = anchor_line + text.count("\n", anchor_offset, offset)
-    return line, offset - line_start + 1, text[line_start:line_end]
+    return line, offset - line_start + 1, text[line_start:line_end].rstrip("\r")
 
 
 def location(

@@ -150,14 +150,13 @@ def test_show_extended_methods_adds_description(cli: Any) -> None:
     assert "/partner/v2/signup/activate" in by_name["signup"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: SHOW EXTENDED METHODS has an extra OptionalParams column; STACKQL.md: "
-    "MethodName, RequiredParams, SQLVerb (+ description with EXTENDED)",
-    strict=True,
-)
-def test_show_extended_methods_columns_are_stackqls(cli: Any) -> None:
+def test_show_extended_methods_columns_are_stackqls_then_optional_params(cli: Any) -> None:
+    # StackQL's columns come first and in its order; EXTENDED also lists the optional parameters (issue 2).
     rows = json_rows(cli, f"SHOW EXTENDED METHODS IN {SIGNUPS}")
-    assert list(rows[0]) == [*METHODS_HEADER, "description"]
+    assert list(rows[0]) == [*METHODS_HEADER, "description", "OptionalParams"]
+    by_name = {row["MethodName"]: row for row in rows}
+    assert by_name["signup"]["OptionalParams"] == "dry_run, user"
+    assert by_name["activate_signup"]["OptionalParams"] == ""
 
 
 FILTERS = [

@@ -283,14 +283,11 @@ CASES: list[Bad] = [
         ("-i", "{d}/q.iql"),
         {"q.iql": b"-- nothing to do yet;\n/* really */ ;\n"},
         "there is no statement to run",
-        bug="a script of only comments and ';' exits 0 and prints nothing (the emptiness check counts ';' "
-        "as code)",
     ),
     sql(
         "semicolons-only",
         " ; ;",
         "there is no statement to run",
-        bug="a query of only ';' exits 0 and prints nothing",
     ),
     Bad("bad-output-format", ("SHOW PROVIDERS", "-o", "xml"), ("invalid choice: 'xml'",)),
     Bad("bad-delimiter", ("SHOW PROVIDERS", "-o", "csv", "-d", ";;"), ("must be one character",)),

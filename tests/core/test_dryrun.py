@@ -165,14 +165,7 @@ def test_a_failing_statement_prints_no_plan_at_all(cli: Any) -> None:
         "SHOW PROVIDERS; " + link(organization={"sso_config": {}}),
         link(token=f"'{LINK_TOKEN}'")[:-1] + " @token='again';",
         link(organization="'{\"sso_config\": '"),
-        pytest.param(
-            link(token=LINK_TOKEN),
-            marks=pytest.mark.xfail(
-                reason="BUG: a token written without quotes (@token=eyJ...) is printed twice on stderr: "
-                "in \"found 'eyJ...'\" and on the statement line",
-                strict=True,
-            ),
-        ),
+        link(token=LINK_TOKEN),
     ],
     ids=[
         "schema-violation",

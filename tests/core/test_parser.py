@@ -511,12 +511,6 @@ def test_first_error_stops_the_script() -> None:
     assert error.location is not None and error.location.statement == 1
 
 
-@pytest.mark.xfail(
-    reason="BUG: the statement splitter ends a block comment at the first */ but sqlglot's tokenizer "
-    "nests /* inside comments, so `/* see /* this */ SHOW PROVIDERS;` fails with "
-    '"cannot read the statement: Error tokenizing ..."',
-    strict=True,
-)
 @pytest.mark.parametrize(
     "sql",
     ["/* see /* this */ SHOW PROVIDERS;", "SHOW PROVIDERS; /* a /* b */ SHOW PROVIDERS;"],

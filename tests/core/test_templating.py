@@ -284,7 +284,7 @@ def test_several_undefined_variables_are_all_named() -> None:
     with pytest.raises(TemplateError) as caught:
         render("{{ b }}\n{{ a }} {{ c }}", {"c": 1})
     assert "undefined variable 'b'" in caught.value.message
-    assert "a" in caught.value.message.split("also undefined:")[1]
+    assert "a" in caught.value.message.split("also not given:")[1]
     assert caught.value.location is not None and caught.value.location.line == 1
 
 
@@ -347,11 +347,6 @@ def test_macros_and_set_blocks_render_their_values(cli: Any, script: str) -> Non
             "/* customer: {{ note }} */ SHOW PROVIDERS;",
             "Acme */ SHOW SERVICES IN confluent; /*",
             id="block-reopened",
-            marks=pytest.mark.xfail(
-                reason="BUG: needs the nested /* comment bug of test_parser fixed "
-                "(test_a_block_comment_ends_at_the_first_close)",
-                strict=True,
-            ),
         ),
     ],
 )
@@ -416,11 +411,6 @@ def test_any_object_or_list_survives_every_position(value: object) -> None:
         assert json.loads(str(statement.json_body.value)) == {"k": value}, template
 
 
-@pytest.mark.xfail(
-    reason="BUG: Jinja's explicit guards for a missing variable (`x is defined`, `x | default(...)`) are "
-    "refused as 'undefined variable': the undeclared-variable check runs before them",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("template", "expected"),
     [
@@ -436,11 +426,6 @@ def test_explicit_guards_for_missing_variables(template: str, expected: str) -> 
     assert render(template, {}) == expected
 
 
-@pytest.mark.xfail(
-    reason="BUG: a YAML date inside an object variable ({{ org }} with org.created: 2024-01-01) ends in "
-    "a Python traceback (TypeError: Object of type date is not JSON serializable)",
-    strict=True,
-)
 def test_yaml_dates_inside_objects_do_not_crash(cli: Any, tmp_path: Path) -> None:
     data = tmp_path / "vars.yaml"
     data.write_text("org:\n  name: Acme\n  created: 2024-01-01\n", encoding="utf-8")
