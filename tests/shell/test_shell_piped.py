@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import pytest
 from signups_e2e import RESOURCE, USER, Emulator, activate_sql, signup_sql
 
 
