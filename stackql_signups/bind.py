@@ -202,6 +202,7 @@ class Binder:
 
     def _scalar(self, statement: Exec, spec: Parameter, param: Param) -> Scalar:
         value = param.value
+        assert not isinstance(value, Reference)  # references are bound before scalars are read
         kind = spec.type_name
         if kind == "boolean" and isinstance(value, bool):
             return value  # the usual case: no need to work out where the value stands

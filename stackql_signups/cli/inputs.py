@@ -106,7 +106,8 @@ def data_item(item: str) -> dict[str, Any]:
                 hint=f"name the variable: -q customers={item}",
             )
         return {stem: table_file(item)}
-    return data_file(item)
+    found: dict[str, Any] = data_file(item)
+    return found
 
 
 TABLE_SUFFIXES = (".csv", ".tsv")
