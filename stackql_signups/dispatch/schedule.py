@@ -45,6 +45,9 @@ class Schedule:
         self._in_flight: set[int] = set()
         self._stopped_by: Outcome | None = None
         self._reported = 0
+        # Only an outcome other than success can decide waiting statements without sending them: until
+        # one comes, `take` looks no further than the statements it hands out (not the whole script).
+        self._changed = False
 
     @property
     def done(self) -> bool:
@@ -57,6 +60,11 @@ class Schedule:
 
     def take(self, capacity: int) -> list[tuple[int, PlannedRequest]]:
         """Up to `capacity` statements to send now, references filled; decides those that cannot be sent."""
+        if not self._changed:
+            quick = self._take_ready(capacity)
+            if quick is not None:
+                return quick
+        self._changed = False
         ready: list[tuple[int, PlannedRequest]] = []
         for index in list(self._pending):
             request = self._requests[index]
@@ -81,10 +89,32 @@ class Schedule:
             ready.append((index, filled))
         return ready
 
+    def _take_ready(self, capacity: int) -> list[tuple[int, PlannedRequest]] | None:
+        """`take` when nothing failed since the last full look: None when a statement must be decided."""
+        chosen: list[tuple[int, PlannedRequest]] = []
+        for index in self._pending:
+            if len(chosen) >= capacity:
+                break
+            results = [self._results[d] for d in self._deps[index]]
+            if any(r is None for r in results):
+                continue  # waits for a statement it needs
+            if any(r is not None and r.status != "succeeded" for r in results):
+                return None  # one it needs failed earlier: the full look decides it
+            filled = self._fill(index, self._requests[index])
+            if isinstance(filled, Outcome):
+                return None  # it fails without being sent: the full look decides it
+            chosen.append((index, filled))
+        for index, _ in chosen:
+            self._pending.remove(index)
+            self._in_flight.add(index)
+        return chosen
+
     def complete(self, index: int, outcome: Outcome) -> None:
         """Record the outcome of a statement handed out by `take`."""
         self._in_flight.discard(index)
         self._results[index] = outcome
+        if outcome.status != "succeeded":
+            self._changed = True
         if outcome.status in ("failed", "unknown") and self._on_error == "stop" and self._stopped_by is None:
             self._stopped_by = outcome
 
