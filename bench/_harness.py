@@ -152,3 +152,52 @@ def verdict(ratio: float, target: float, label: str) -> int:
     ok = ratio <= target
     print(f"{label}: {ratio:.2f}x (target <= {target:g}x) {'ok' if ok else 'MISSED'}")
     return 0 if ok else 1
+
+
+EMULATOR_AUTH = {"CONFLUENT_CLOUD_API_KEY": "emulator-key", "CONFLUENT_CLOUD_API_SECRET": "emulator-secret"}
+
+
+class Emulator:
+    """`python -m stackql_signups.emulator` on a free loopback port, as users run it; a context manager."""
+
+    def __init__(self, python: str, env: Mapping[str, str], state: Path, *flags: str) -> None:
+        command = [python, "-m", "stackql_signups.emulator", "--host", "127.0.0.1", "--port", "0"]
+        self.process = subprocess.Popen(
+            [*command, "--state", str(state), *flags],
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if "listening on" not in line:
+            self.process.kill()
+            raise SystemExit(f"the emulator did not start: {line!r}")
+        self.url = line.rsplit(" ", 1)[1].strip()
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def cli(python: str) -> list[str]:
+    """The installed console script beside `python`, else `python -m stackql_signups`."""
+    script = Path(python).parent / "stackql-signups"
+    return [str(script)] if script.is_file() else [python, "-m", "stackql_signups"]
+
+
+def write_batch(folder: Path, run: str, count: int) -> tuple[Path, Path]:
+    """A script of `count` signups and the same bodies one JSON document a line (for a floor)."""
+    bodies = [signup_body(run, n) for n in range(count)]
+    script = folder / f"{run}.iql"
+    script.write_text(signup_script(bodies))
+    lines = folder / f"{run}.jsonl"
+    lines.write_text("".join(json.dumps(body) + "\n" for body in bodies))
+    return script, lines

@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from _harness import compare, package_env, run_once, temp_dir
+from _harness import cli, compare, package_env, run_once, temp_dir
 
 TARGET = 1.3
 SHOW = "SHOW METHODS IN confluent.partner.signups"
@@ -26,12 +26,6 @@ EXEC = (
     '"entitlement": {"external_id": "acme-1", "name": "Acme", "plan_id": "confluent-cloud-payg-prod", '
     '"product_id": "confluent-cloud-kafka-service-azure"}}\''
 )
-
-
-def cli(python: str) -> list[str]:
-    """The installed console script beside `python`, else `python -m stackql_signups`."""
-    script = Path(python).parent / "stackql-signups"
-    return [str(script)] if script.is_file() else [python, "-m", "stackql_signups"]
 
 
 def cold_ratio(command: list[str], floor: list[str], env: dict[str, str], folder: Path, rounds: int) -> float:
