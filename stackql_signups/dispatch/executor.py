@@ -24,6 +24,7 @@ from .config import DispatchConfig
 from .endpoint import base_url, is_loopback
 from .interpret import Context, Verdict, judge_exception, judge_existing, judge_response, scrub
 from .outcome import Outcome, RetryNotice
+from .pacing import Pacer
 from .retry import RetryPolicy
 from .schedule import has_key
 
@@ -64,6 +65,8 @@ class _Dispatcher:
         self._on_retry = on_retry
         self._clock = clock
         self._auths: dict[str, SecretAuth] = {}
+        # Shared by every thread (or task) of this executor: requests keep within the API's rate limit.
+        self._pacer = Pacer(config.concurrency, clock)
 
     def _client_options(self) -> dict[str, Any]:
         c = self.config
@@ -205,11 +208,14 @@ class Executor(_Dispatcher):
         attempt = 0
         while True:
             attempt += 1
+            if pause := self._pacer.wait():
+                self._sleep(pause)
             main = self._client.build_request(
                 prepared.method, prepared.url, headers=prepared.headers, content=prepared.content
             )
             try:
                 response = self._client.send(main, auth=prepared.auth)
+                self._pacer.observe(response.status_code, response.headers)
             except (httpx.HTTPError, RequestError) as exc:
                 verdict = self._judge(prepared, attempt, main, None, exc)
             else:
@@ -225,8 +231,11 @@ class Executor(_Dispatcher):
         attempt = 0
         while True:
             attempt += 1
+            if pause := self._pacer.wait():
+                self._sleep(pause)
             try:
                 response = self._client.get(conflict.follow, headers=_ACCEPT, auth=prepared.auth)
+                self._pacer.observe(response.status_code, response.headers)
             except (httpx.HTTPError, RequestError) as exc:
                 judged = judge_existing(None, exc, self._with_auth_secrets(prepared), conflict.outcome)
             else:
@@ -283,11 +292,14 @@ class AsyncExecutor(_Dispatcher):
         attempt = 0
         while True:
             attempt += 1
+            if pause := self._pacer.wait():
+                await self._sleep(pause)
             main = self._client.build_request(
                 prepared.method, prepared.url, headers=prepared.headers, content=prepared.content
             )
             try:
                 response = await self._client.send(main, auth=prepared.auth)
+                self._pacer.observe(response.status_code, response.headers)
             except (httpx.HTTPError, RequestError) as exc:
                 verdict = self._judge(prepared, attempt, main, None, exc)
             else:
@@ -303,8 +315,11 @@ class AsyncExecutor(_Dispatcher):
         attempt = 0
         while True:
             attempt += 1
+            if pause := self._pacer.wait():
+                await self._sleep(pause)
             try:
                 response = await self._client.get(conflict.follow, headers=_ACCEPT, auth=prepared.auth)
+                self._pacer.observe(response.status_code, response.headers)
             except (httpx.HTTPError, RequestError) as exc:
                 judged = judge_existing(None, exc, self._with_auth_secrets(prepared), conflict.outcome)
             else:
