@@ -87,10 +87,11 @@ def test_latency_beyond_the_timeout_is_unknown_never_resent_and_a_rerun_finds_ev
     assert_created_as_reported(second, after, "lat")
 
 
-def test_rate_limit_429s_are_retried_until_every_signup_succeeds(
+def test_a_rate_limited_batch_succeeds_whole_at_the_allowed_rate(
     tmp_path: Path, start_emulator: StartEmulator, cli: RunCli
 ) -> None:
-    emulator = start_emulator("--rate-limit", "80")
+    rate = 50
+    emulator = start_emulator("--rate-limit", str(rate))
     script = write_batch(tmp_path, "rate")
 
     run = cli(
@@ -103,10 +104,13 @@ def test_rate_limit_429s_are_retried_until_every_signup_succeeds(
     assert_every_statement_reported(run, BATCH)
     posts = api_posts(emulator.request_log())
     statuses = Counter(p["status"] for p in posts)
+    # The client paces itself from the X-RateLimit-* headers; any 429 it still meets is retried.
     assert statuses[201] == BATCH and set(statuses) <= {201, 429}, statuses
-    assert statuses[429] > 0, "the rate limit was never reached: the test proves nothing"
-    assert len(posts) == sum(r["attempts"] for r in run.report)  # every 429 was retried, nothing else
-    assert "429 Too Many Requests; retrying in" in run.stderr
+    assert len(posts) == sum(r["attempts"] for r in run.report)  # only 429s were sent again
+    if statuses[429]:
+        assert "429 Too Many Requests; retrying in" in run.stderr
+    # The limit was in force: a burst of `rate`, then `rate` per second, and nothing failed.
+    assert run.seconds >= 0.9 * (BATCH - rate) / rate, run.seconds
     state = emulator.state()
     assert len(state["organizations"]) == BATCH
     assert_one_organization_per_customer(state)
