@@ -233,8 +233,13 @@ class Binder:
         path_params: list[tuple[str, Scalar]],
         body: dict[str, Any] | None,
     ) -> None:
-        given = {name for name, _ in query} | {name for name, _ in path_params} | set(body or {})
-        missing = [name for name in method.required_params if name not in given]
+        missing = [
+            name
+            for name in method.required_params
+            if not (body is not None and name in body)
+            and all(name != given for given, _ in query)
+            and all(name != given for given, _ in path_params)
+        ]
         if missing:
             raise BindError(
                 f"required param not supplied for exec: could not find variable '{missing[0]}'"

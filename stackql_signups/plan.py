@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ class PlannedRequest:
 
     def url(self, server: str | None = None) -> str:
         base = (server or self.server).rstrip("/")
-        return base + self.path + (("?" + urlencode(self.query)) if self.query else "")
+        return base + self.path + (("?" + _query_string(self.query)) if self.query else "")
 
     def with_body(self, body: Any) -> PlannedRequest:
         """A copy whose body has had its references filled from earlier responses."""
@@ -58,10 +59,8 @@ class PlannedRequest:
 
 def plan(call: Call) -> PlannedRequest:
     method = call.method
-    query = tuple((name, _query_text(value)) for name, value in call.query)
-    headers: tuple[tuple[str, str], ...] = (("Accept", "application/json"),)
-    if call.body is not None:
-        headers = (("Content-Type", method.body_media_type or "application/json"), *headers)
+    query = tuple([(name, _query_text(value)) for name, value in call.query])
+    headers = _headers(method.body_media_type or "application/json" if call.body is not None else None)
     path = method.path
     for name, value in call.path_params:
         # Percent-encoded, so that a value cannot add path segments or a query.
@@ -79,6 +78,17 @@ def plan(call: Call) -> PlannedRequest:
         secret_paths=call.secret_paths,
         references=call.references,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _headers(content_type: str | None) -> tuple[tuple[str, str], ...]:
+    accept = ("Accept", "application/json")
+    return (accept,) if content_type is None else (("Content-Type", content_type), accept)
+
+
+@functools.lru_cache(maxsize=1024)  # a batch repeats the same few query strings
+def _query_string(query: tuple[tuple[str, str], ...]) -> str:
+    return urlencode(query)
 
 
 def _query_text(value: Any) -> str:

@@ -47,7 +47,14 @@ class Method:
         return f"{self.resource_id}.{self.name}"
 
     def parameter(self, name: str) -> Parameter | None:
-        return next((p for p in self.parameters if p.name == name), None)
+        return self._parameters_by_name.get(name)
+
+    @functools.cached_property
+    def _parameters_by_name(self) -> dict[str, Parameter]:
+        found: dict[str, Parameter] = {}
+        for parameter in self.parameters:
+            found.setdefault(parameter.name, parameter)  # the first of a name, as a scan would find
+        return found
 
     @functools.cached_property
     def required_params(self) -> tuple[str, ...]:
