@@ -33,7 +33,7 @@ def test_kill_9_mid_batch_loses_no_signup_the_cli_reported_succeeded(
     tmp_path: Path, start_emulator: StartEmulator, env: dict[str, str]
 ) -> None:
     state_path = tmp_path / "killed.sqlite3"
-    emulator = start_emulator(state=state_path)
+    emulator = start_emulator("--latency", "5", state=state_path)  # a batch of about a second
     script = tmp_path / "batch.iql"
     script.write_text(signup_batch(400, "kill"), encoding="utf-8")
     report = tmp_path / "report.jsonl"
