@@ -164,7 +164,7 @@ class Binder:
     def _json_object(self, statement: Exec, param: Param, what: str) -> dict[str, Any]:
         text = str(param.value)
         try:
-            value = json.loads(text)
+            value = _loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationError(
                 f"{what} is not valid JSON: {exc.msg}",
@@ -294,6 +294,18 @@ def _number(name: str, value: Scalar, kind: str, where: Location) -> int | float
             raise ValidationError(f"@{name} must be a whole number, got {value}", location=where)
         return int(value) if isinstance(value, int) else int(number)
     return value if isinstance(value, (int, float)) else number
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _loads(text: str) -> Any:
+    """json.loads(text), a little faster for the usual text: a document with nothing around it."""
+    try:
+        value, end = _DECODER.raw_decode(text)
+    except json.JSONDecodeError:
+        return json.loads(text)  # white space first, or a mistake: json.loads says what
+    return value if end == len(text) else json.loads(text)
 
 
 def _may_refer(statement: Exec) -> bool:

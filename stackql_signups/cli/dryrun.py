@@ -20,6 +20,9 @@ from ..plan import PlannedRequest
 from ..present import Presenter
 from ..results import ResultSet
 
+# json.dumps(view, ensure_ascii=False) without building an encoder per call; planned data has no cycles.
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
 
 def run(
     script: str,
@@ -51,7 +54,7 @@ def run(
             view_error = exc
             continue
         if fmt in ("json", "jsonl"):
-            lines.append(json.dumps(view, ensure_ascii=False))
+            lines.append(_encode(view))
         else:
             records.append(view)
     with output(args.outfile) as out:

@@ -23,11 +23,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     from . import exec_command
 
     exec_parser = commands.add_parser("exec", help="run a query or script", description=exec_command.__doc__)
-    exec_command.add_arguments(exec_parser)
+    if command != "shell":
+        exec_command.add_arguments(exec_parser)
     exec_parser.set_defaults(handler=exec_command.run)
 
     shell_parser = commands.add_parser("shell", help="an interactive SQL shell")
-    exec_command.add_arguments(shell_parser, shell=True)
+    if command not in ("exec", "emulator"):  # two dozen flags each: build only the ones in use
+        exec_command.add_arguments(shell_parser, shell=True)
     shell_parser.set_defaults(handler=_run_shell)
 
     emulator_parser = commands.add_parser(

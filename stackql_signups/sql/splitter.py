@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .._errors import Location, ParseError
 
 _SPECIAL = re.compile(r"['\"`;]|--|/\*")
+_NOT_SPACE = re.compile(r"\S")  # as str.isspace
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,12 @@ def _string_end(text: str, i: int) -> int:
 def has_code(text: str, i: int = 0, n: int | None = None) -> bool:
     """Whether `text[i:n]` holds anything but white space and comments."""
     n = len(text) if n is None else n
+    found = _NOT_SPACE.search(text, i, n)
+    if found is None:
+        return False
+    i = found.start()
+    if text[i] not in "-/":
+        return True  # the usual case: a statement, not a comment
     while i < n:
         if text[i].isspace():
             i += 1
