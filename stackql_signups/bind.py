@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import BindError, Location, ValidationError
+from ._quick import quick_init
 from .manifest import Method, Parameter, Registry, Target
 from .manifest.loader import _Reader
 from .sql import splitter
@@ -19,6 +20,7 @@ PathKey = tuple[str | int, ...]
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}\Z")
 
 
+@quick_init
 @dataclass(frozen=True)
 class Call:
     """A method with its arguments, ready to validate and plan."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import Error, ValidationError
+from ._quick import quick_init
 from .answer import describe, show, unsupported
 from .bind import Binder, BindState, Call
 from .manifest import Registry
@@ -19,6 +20,7 @@ from .sql.fastpath import parse_statement
 from .sql.statements import Describe, Exec, Show, ShowExecTemplate, Unsupported, Use
 
 
+@quick_init
 @dataclass(frozen=True)
 class Step:
     """What one statement became: an answer to print, or a request to send."""

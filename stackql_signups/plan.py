@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ._quick import quick_init
 from .bind import Call
 from .sql.statements import Reference
 
@@ -16,6 +17,7 @@ MASK = "********"
 PathKey = tuple[str | int, ...]
 
 
+@quick_init
 @dataclass(frozen=True)
 class PlannedRequest:
     """One HTTP request, before credentials are added; `server` may be replaced by `--endpoint`."""

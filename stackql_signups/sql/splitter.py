@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .._errors import Location, ParseError
+from .._quick import quick_init
 
 _SPECIAL = re.compile(r"['\"`;]|--|/\*")
 _NOT_SPACE = re.compile(r"\S")  # as str.isspace
 
 
+@quick_init
 @dataclass(frozen=True)
 class Chunk:
     """One statement's text, where it starts in the script (0-based offset) and on which line."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .._quick import quick_init
+
 Scalar = str | int | float | bool | None
 
 
+@quick_init
 @dataclass(frozen=True)
 class Source:
     """Where a statement stands in the rendered script."""
@@ -34,6 +37,7 @@ class Reference:
         return f"{self.label}.{self.field}"
 
 
+@quick_init
 @dataclass(frozen=True)
 class Param:
     """One `@name=value` (or `@@json='...'`) item; `offset` is its position in the statement."""
@@ -43,6 +47,7 @@ class Param:
     offset: int = 0
 
 
+@quick_init
 @dataclass(frozen=True)
 class Exec:
     """`EXEC [hint] name [@p=v ...] [@@json='...']`."""
