@@ -65,6 +65,7 @@ class _Dispatcher:
         self._on_retry = on_retry
         self._clock = clock
         self._auths: dict[str, SecretAuth] = {}
+        self._bases: dict[str, str] = {}
         # Shared by every thread (or task) of this executor: requests keep within the API's rate limit.
         self._pacer = Pacer(config.concurrency, clock)
 
@@ -121,7 +122,9 @@ class _Dispatcher:
         return auth
 
     def prepare(self, request: PlannedRequest) -> Prepared:
-        base = base_url(request.server, self.config.endpoint)
+        base = self._bases.get(request.server)
+        if base is None:  # worked out once per server: a batch sends to one
+            base = self._bases[request.server] = base_url(request.server, self.config.endpoint)
         auth = self.auth_for(base)
         url = request.url(base)
         content = None

@@ -45,9 +45,11 @@ class Pacer:
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Learn from one answer's X-RateLimit-Limit, -Remaining and -Reset (absent: nothing changes)."""
         limit = _count(headers.get("X-RateLimit-Limit"))
+        if limit is None:
+            return  # the usual answer of an API without a limit: nothing more to read
         remaining = _count(headers.get("X-RateLimit-Remaining"))
         reset = _count(headers.get("X-RateLimit-Reset"))
-        if limit is None or limit <= 0 or (remaining is None and status != 429):
+        if limit <= 0 or (remaining is None and status != 429):
             return
         with self._lock:
             if reset is not None:
