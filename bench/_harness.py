@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -19,9 +20,10 @@ TENANT = "b3a17773-05cc-4431-9560-433fb4613da8"
 
 @dataclass
 class Runs:
-    """Wall-clock seconds of the runs of one command."""
+    """Wall-clock seconds and CPU seconds (user + system) of the runs of one command."""
 
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
     @property
     def best(self) -> float:
@@ -89,7 +91,10 @@ def compare(
     deadline = time.monotonic() + budget_s
     for done in range(rounds):
         for name, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             runs[name].seconds.append(run_once(command, env))
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            runs[name].cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if time.monotonic() > deadline and done >= 2:
             break  # bound the run time on a slow machine; at least 3 rounds
     return runs

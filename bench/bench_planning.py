@@ -81,6 +81,10 @@ def main() -> int:
         f"{small_peak / 1024:.1f} MiB); growth {growth:.2f} KiB per statement "
         f"(target < {MAX_KIB_PER_STATEMENT:g})"
     )
+    ours_cpu, floor_cpu = min(runs["ours"].cpu), min(runs["floor"].cpu)
+    print(
+        f"CPU (user + system), best: {ours_cpu:.3f} s vs floor {floor_cpu:.3f} s: {ours_cpu / floor_cpu:.2f}x"
+    )
     ratio = ours_s / floor_s
     ok = ratio <= target and growth < MAX_KIB_PER_STATEMENT
     print(f"planning ratio vs floor: {ratio:.2f}x (target <= {target:g}x) {'ok' if ok else 'MISSED'}")
