@@ -7,7 +7,6 @@ from a copy of examples/, with EMULATOR_URL set as the README's "Before you star
 from __future__ import annotations
 
 import csv
-import json
 import re
 import shutil
 import subprocess
