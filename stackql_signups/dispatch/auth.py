@@ -5,19 +5,22 @@ Secret values live only in these objects' private attributes: reprs and messages
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 
 from .._errors import ApiError, UsageError
 from .config import AuthSettings
 from .endpoint import is_loopback, resolve
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,8 @@ class ClientCredentialsAuth(SecretAuth):
             yield self._authorize(request, fresh)
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        import asyncio  # only asyncio callers get here: the command line does not import it
+
         lock = self._async_lock = self._async_lock or asyncio.Lock()
         token = self._cached()
         if token is None:

@@ -5,7 +5,6 @@ Both share everything but the I/O: preparation here, judgement in `interpret`, d
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
@@ -269,13 +268,17 @@ class AsyncExecutor(_Dispatcher):
         *,
         env: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
         rng: random.Random | None = None,
         on_retry: RetryHook | None = None,
         clock: Callable[[], float] = time.monotonic,
         log: LogHook | None = None,
     ) -> None:
         super().__init__(config, env, rng, on_retry, clock, log)
+        if sleep is None:  # asyncio.sleep; asyncio is imported here, not by the command line
+            import asyncio
+
+            sleep = asyncio.sleep
         self._sleep = sleep
         hooks: dict[str, list[Callable[[Any], Awaitable[None]]]] = {}
         if log is not None:

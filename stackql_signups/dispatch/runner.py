@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..plan import PlannedRequest
 from .config import DispatchConfig
 from .executor import AsyncExecutor, Executor, RetryHook
 from .outcome import Outcome, RunSummary
 from .schedule import Schedule
+
+if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import Future
 
 OutcomeHook = Callable[[Outcome], None]
 
@@ -51,6 +53,8 @@ def _sequential(schedule: Schedule, executor: Executor, on_outcome: OutcomeHook)
 
 
 def _threaded(schedule: Schedule, executor: Executor, on_outcome: OutcomeHook, concurrency: int) -> None:
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait  # ~10 ms: only when used
+
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="dispatch")
     running: dict[Future[Outcome], int] = {}
     try:
@@ -81,6 +85,7 @@ async def arun(
     prior_rows: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> RunSummary:
     """The asyncio form of `run`: the same order, chaining, `--on-error` and `--concurrency`."""
+    import asyncio  # ~15 ms to import: the command line never needs it
     own = executor is None
     active = executor if executor is not None else AsyncExecutor(config, env=env, on_retry=on_retry)
     try:
