@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import BindError, Location, ValidationError
-from ._quick import quick_init
 from .manifest import Method, Parameter, Registry, Target
 from .manifest.loader import _Reader
 from .sql import splitter
@@ -20,7 +19,6 @@ PathKey = tuple[str | int, ...]
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}\Z")
 
 
-@quick_init
 @dataclass(frozen=True)
 class Call:
     """A method with its arguments, ready to validate and plan."""
@@ -159,7 +157,7 @@ class Binder:
         close = difflib.get_close_matches(param.name, names, n=1, cutoff=0.6)
         return BindError(
             f"unknown parameter @{param.name} for method {method.name}",
-            location=self.where(statement, param.offset),
+            location=self.where(statement, param.at if param.at >= 0 else param.offset),
             hint=(f"did you mean @{close[0]}? " if close else "") + "parameters: " + ", ".join(names),
         )
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import Error, ValidationError
-from ._quick import quick_init
 from .answer import describe, show, unsupported
 from .bind import Binder, BindState, Call
 from .manifest import Registry
@@ -16,11 +15,10 @@ from .redact import Redactor, secret_values
 from .render import render
 from .results import ResultSet
 from .sql import splitter
-from .sql.fastpath import parse_statement
+from .sql.fastpath import Prefixes, parse_statement
 from .sql.statements import Describe, Exec, Show, ShowExecTemplate, Unsupported, Use
 
 
-@quick_init
 @dataclass(frozen=True)
 class Step:
     """What one statement became: an answer to print, or a request to send."""
@@ -106,8 +104,9 @@ def _steps(
     sql = render(script, variables)
     binder = Binder(registry, sql, state)
     validators = validators or Validators()
+    prefixes: Prefixes = {}
     for number, chunk in enumerate(splitter.split(sql), start=1):
-        statement = parse_statement(sql, chunk, number)
+        statement = parse_statement(sql, chunk, number, prefixes)
         if isinstance(statement, Exec):
             call = binder.bind(statement)
             validators.check(call, binder, statement)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ._quick import quick_init
 from .bind import Call
 from .sql.statements import Reference
 
@@ -17,7 +16,6 @@ MASK = "********"
 PathKey = tuple[str | int, ...]
 
 
-@quick_init
 @dataclass(frozen=True)
 class PlannedRequest:
     """One HTTP request, before credentials are added; `server` may be replaced by `--endpoint`."""

@@ -281,9 +281,7 @@ def _text(value: Any) -> str:
 
 def _written(value: Any, in_sql_string: bool, in_json_string: bool) -> str:
     if in_sql_string:
-        text = (
-            _tojson(value)[1:-1] if in_json_string and isinstance(value, str) else None
-        )
+        text = _tojson(value)[1:-1] if in_json_string and isinstance(value, str) else None
         if text is None:
             text = _text(value)
             if in_json_string:  # an object or number inside a JSON string: escape it as string content

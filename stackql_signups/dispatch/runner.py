@@ -86,6 +86,7 @@ async def arun(
 ) -> RunSummary:
     """The asyncio form of `run`: the same order, chaining, `--on-error` and `--concurrency`."""
     import asyncio  # ~15 ms to import: the command line never needs it
+
     own = executor is None
     active = executor if executor is not None else AsyncExecutor(config, env=env, on_retry=on_retry)
     try:

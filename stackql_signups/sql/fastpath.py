@@ -41,9 +41,15 @@ _LABEL_HINT = re.compile(r"\bAS\s+([A-Za-z_][A-Za-z0-9_]*)\b", re.IGNORECASE)  #
 _WORDS = {"TRUE": True, "FALSE": False, "NULL": None}
 
 
-def parse_statement(script: str, chunk: Chunk, number: int) -> Statement:
-    """The statement in `chunk`: from the fast path when it can, else from the sqlglot parser."""
-    found: Statement | None = parse_exec(script, chunk, number)
+Prefixes = dict[str, "_Prefix | None"]
+
+
+def parse_statement(script: str, chunk: Chunk, number: int, prefixes: Prefixes | None = None) -> Statement:
+    """The statement in `chunk`: from the fast path when it can, else from the sqlglot parser.
+
+    `prefixes` remembers, across the statements of one script, the text before `@@json` they repeat.
+    """
+    found: Statement | None = parse_exec(script, chunk, number, prefixes)
     if found is None:
         found = parse_simple(script, chunk, number)
     if found is not None:
@@ -53,25 +59,30 @@ def parse_statement(script: str, chunk: Chunk, number: int) -> Statement:
     return parse_with_sqlglot(script, chunk, number)
 
 
-def parse_exec(script: str, chunk: Chunk, number: int) -> Exec | None:
+def parse_exec(script: str, chunk: Chunk, number: int, prefixes: Prefixes | None = None) -> Exec | None:
     """The EXEC in `chunk`, or None when the fast path is not sure it reads it as sqlglot would."""
     text = chunk.text
     # A batch repeats one statement with a different body: read what precedes `@@json='` once.
     cut = text.find("@@json='")
-    if cut > 0 and text[cut - 1] in " \t\r\n" and (body := _BODY.match(text, cut + 7)) is not None:
+    if (
+        prefixes is not None
+        and cut > 0
+        and text[cut - 1] in " \t\r\n"
+        and (body := _BODY.match(text, cut + 7)) is not None
+    ):
         prefix = text[:cut]
         if "--" in prefix[max(prefix.rfind("\n"), prefix.rfind("\r")) + 1 :]:
             return _parse_exec(script, chunk, number)  # `@@json` is inside a line comment
-        if prefix not in _PREFIXES:
-            if len(_PREFIXES) >= _MAX_PREFIXES:
-                _PREFIXES.clear()
-            _PREFIXES[prefix] = _read_prefix(prefix)
-        known = _PREFIXES[prefix]
+        if prefix not in prefixes:
+            if len(prefixes) >= _MAX_PREFIXES:
+                prefixes.clear()
+            prefixes[prefix] = _read_prefix(prefix)
+        known = prefixes[prefix]
         if known is not None:
             return Exec(
                 name=known.name,
                 params=known.params,
-                json_body=Param(name="json", value=body.group(1).replace("''", "'"), offset=cut + 7),
+                json_body=Param(name="json", value=body.group(1).replace("''", "'"), offset=cut + 7, at=cut),
                 hints=known.hints,
                 label=known.label,
                 source=_source(script, chunk, number, known.first),
@@ -97,8 +108,7 @@ def _read_prefix(prefix: str) -> _Prefix | None:
 
 
 _BODY = re.compile(r"'([^']*(?:''[^']*)*)'[ \t\r\n]*\Z")  # the rest of the statement: one JSON string
-_PREFIXES: dict[str, _Prefix | None] = {}
-_MAX_PREFIXES = 512
+_MAX_PREFIXES = 512  # distinct prefixes remembered per script
 
 
 def _parse_exec(script: str, chunk: Chunk, number: int) -> Exec | None:
@@ -132,12 +142,15 @@ def _parse_exec(script: str, chunk: Chunk, number: int) -> Exec | None:
         kind = "number" if digits is not None else "label" if first is not None else "word"
         offset = m.start("string") - 1 if string is not None else m.start(kind)
         if double:
-            json_body = Param(name="json", value=string.replace("''", "'"), offset=offset)
+            json_body = Param(
+                name="json", value=string.replace("''", "'"), offset=offset, at=m.start("double") - 1
+            )
         else:
             value = _value(string, digits, first, second, word)
             if value is _DECLINE:
                 return None
-            params.append(Param(name=name, value=value, offset=offset))  # type: ignore[arg-type]
+            at = m.start("double") - 1
+            params.append(Param(name=name, value=value, offset=offset, at=at))  # type: ignore[arg-type]
         pos = m.end()
     if _TAIL.match(text, pos) is None:
         return None

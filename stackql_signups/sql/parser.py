@@ -201,11 +201,18 @@ class _Parser:
                     self.fail("a single-quoted JSON string after @@json=", value_token)
                 assert value_token is not None
                 self.advance()
-                json_body = Param(name="json", value=value_token.text, offset=value_token.start)
+                json_body = Param(
+                    name="json", value=value_token.text, offset=value_token.start, at=token.start
+                )
             else:
                 value_start = self.peek()
                 params.append(
-                    Param(name=param_name, value=self.value(), offset=value_start.start if value_start else 0)
+                    Param(
+                        name=param_name,
+                        value=self.value(),
+                        offset=value_start.start if value_start else 0,
+                        at=token.start,
+                    )
                 )
         return Exec(
             name=name,

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .._errors import Location, ParseError
-from .._quick import quick_init
 
 _SPECIAL = re.compile(r"['\"`;]|--|/\*")
 _NOT_SPACE = re.compile(r"\S")  # as str.isspace
 
 
-@quick_init
-@dataclass(frozen=True)
-class Chunk:
-    """One statement's text, where it starts in the script (0-based offset) and on which line."""
+class Chunk(NamedTuple):
+    """One statement's text, where it starts in the script (0-based offset) and on which line.
+
+    A NamedTuple rather than a frozen dataclass: one is made per statement, and a tuple is made fastest.
+    """
 
     text: str
     offset: int

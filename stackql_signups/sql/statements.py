@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from .._quick import quick_init
+from typing import NamedTuple
 
 Scalar = str | int | float | bool | None
 
 
-@quick_init
-@dataclass(frozen=True)
-class Source:
-    """Where a statement stands in the rendered script."""
+class Source(NamedTuple):
+    """Where a statement stands in the rendered script (a NamedTuple: one is made per statement)."""
 
     number: int
     offset: int
@@ -37,17 +34,17 @@ class Reference:
         return f"{self.label}.{self.field}"
 
 
-@quick_init
 @dataclass(frozen=True)
 class Param:
-    """One `@name=value` (or `@@json='...'`) item; `offset` is its position in the statement."""
+    """One `@name=value` (or `@@json='...'`) item; `offset` is its value's position in the statement,
+    `at` its `@`'s (-1 when unknown)."""
 
     name: str
     value: Scalar | Reference
     offset: int = 0
+    at: int = field(default=-1, compare=False)
 
 
-@quick_init
 @dataclass(frozen=True)
 class Exec:
     """`EXEC [hint] name [@p=v ...] [@@json='...']`."""

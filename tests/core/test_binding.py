@@ -396,10 +396,6 @@ def test_stage_and_cli_agree(cli: Any, registry: Registry) -> None:
     assert (plan["method"], plan["url"], plan["body"]) == (req.http_method, req.url(), req.body)
 
 
-@pytest.mark.xfail(
-    reason="BUG: the caret of 'unknown parameter @bogus' points at the value after '=', not at @bogus",
-    strict=True,
-)
 def test_unknown_parameter_error_points_at_the_parameter(registry: Registry) -> None:
     script = f"EXEC {SIGNUPS}.activate_signup @organization_id='o' @bogus=12345 @user='{{}}';"
     error = refused(registry, script, BindError)

@@ -108,7 +108,7 @@ def _same(script: str) -> bool:
     """Whether the fast path took the statement (and then it must agree with sqlglot)."""
     chunks = list(splitter.split(script))
     assert len(chunks) == 1
-    fast = fastpath.parse_exec(script, chunks[0], 1)
+    fast = fastpath.parse_exec(script, chunks[0], 1, {})
     if fast is None:
         return False
     slow = _sqlglot(script, chunks[0])
