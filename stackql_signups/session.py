@@ -132,7 +132,8 @@ class Session(_Base):
         steps, requests = self._prepare(sql, vars)
         if not requests:
             return self._collect(steps, [])
-        from .dispatch import Executor, run
+        from .dispatch.executor import Executor
+        from .dispatch.runner import run
 
         config, env = self._config(requests[0])
         if self._executor is None:
@@ -162,7 +163,8 @@ class AsyncSession(_Base):
         steps, requests = self._prepare(sql, vars)
         if not requests:
             return self._collect(steps, [])
-        from .dispatch import AsyncExecutor, arun
+        from .dispatch.executor import AsyncExecutor
+        from .dispatch.runner import arun
 
         config, env = self._config(requests[0])
         if self._executor is None:

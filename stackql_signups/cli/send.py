@@ -56,8 +56,9 @@ class Sender:
         self._report_file: IO[str] | None = None
 
     def send(self, steps: list[Step], presenter: Presenter) -> int:
-        from ..dispatch import Executor, run
+        from ..dispatch.executor import Executor
         from ..dispatch.limits import check_body_sizes
+        from ..dispatch.runner import run
 
         requests = [s.request for s in steps if s.request is not None]
         report = _Reporter(presenter, [s for s in steps if s.answer is not None])

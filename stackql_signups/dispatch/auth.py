@@ -46,7 +46,7 @@ def credentials(settings: AuthSettings, base: str, env: Mapping[str, str]) -> Cr
     if identity and secret:
         return Credentials(identity, secret, (id_var, secret_var))
     if is_loopback(base):
-        from ..emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET  # only needed without credentials
+        from ..emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET  # only needed without credentials
 
         return Credentials(
             identity or DEFAULT_API_KEY,

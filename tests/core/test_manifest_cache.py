@@ -88,7 +88,7 @@ def _modules_after(tmp_path: Path, *argv: str) -> set[str]:
 
 def test_show_imports_no_yaml_http_schema_or_template_library(tmp_path: Path) -> None:
     loaded = _modules_after(tmp_path, "exec", "SHOW METHODS IN confluent.partner.signups")
-    assert not {"yaml", "httpx", "jsonschema", "jinja2", "stackql_signups.session"} & loaded
+    assert not {"yaml", "httpx", "jsonschema", "jinja2"} & loaded
 
 
 def test_a_well_formed_exec_dry_run_imports_neither_sqlglot_nor_jsonschema(tmp_path: Path) -> None:

@@ -21,8 +21,9 @@ from dispatch_support import (
     planned,
 )
 
-from stackql_signups.dispatch import DispatchConfig, Outcome, RetryNotice, RunSummary, arun, run
+from stackql_signups.dispatch import DispatchConfig, Outcome, RetryNotice, RunSummary
 from stackql_signups.dispatch.config import AuthSettings
+from stackql_signups.dispatch.runner import arun, run
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
 
 
@@ -224,7 +225,7 @@ def test_async_run_against_the_emulator(emulator: EmulatorServer) -> None:
 
 
 def test_keep_alive_one_connection_per_run(emulator: EmulatorServer) -> None:
-    from stackql_signups.dispatch import Executor
+    from stackql_signups.dispatch.executor import Executor
 
     cfg = config(endpoint=emulator.url)
     connections: set[int] = set()

@@ -21,8 +21,9 @@ from dispatch_support import (
 )
 
 from stackql_signups._errors import UsageError
-from stackql_signups.dispatch import AsyncExecutor, Executor, RetryNotice
+from stackql_signups.dispatch import RetryNotice
 from stackql_signups.dispatch.config import DispatchConfig
+from stackql_signups.dispatch.executor import AsyncExecutor, Executor
 
 
 class Sleeps:

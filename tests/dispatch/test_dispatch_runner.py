@@ -12,7 +12,9 @@ import pytest
 from dispatch_support import CANARY_ENV, activate, config, created, failure, planned
 
 from stackql_signups._errors import UsageError
-from stackql_signups.dispatch import Executor, Outcome, RunSummary, arun, run
+from stackql_signups.dispatch import Outcome, RunSummary
+from stackql_signups.dispatch.executor import Executor
+from stackql_signups.dispatch.runner import arun, run
 from stackql_signups.dispatch.schedule import Schedule
 from stackql_signups.sql.statements import Reference
 
@@ -208,7 +210,7 @@ def test_arun_matches_run() -> None:
     requests = [planned(1, label="s"), activate(2, "s"), planned(3, label="t"), activate(4, "t"), planned(5)]
 
     async def main() -> RunSummary:
-        from stackql_signups.dispatch import AsyncExecutor
+        from stackql_signups.dispatch.executor import AsyncExecutor
 
         async with AsyncExecutor(cfg, env=CANARY_ENV, transport=httpx.MockTransport(api.handle)) as ex:
             return await arun(requests, cfg, seen.append, executor=ex)

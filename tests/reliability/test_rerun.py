@@ -24,7 +24,8 @@ from reliability_support import (
 )
 
 import stackql_signups
-from stackql_signups.dispatch import DispatchConfig, Executor
+from stackql_signups.dispatch import DispatchConfig
+from stackql_signups.dispatch.executor import Executor
 from stackql_signups.plan import PlannedRequest
 
 CUSTOMERS = 100
