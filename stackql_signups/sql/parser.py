@@ -43,7 +43,7 @@ def iter_parse(script: str) -> Iterator[Statement]:
 
 def parse_statement(script: str, chunk: splitter.Chunk, number: int) -> Statement:
     anchor = (chunk.offset, chunk.line)
-    line, column, _ = splitter.line_and_column(script, chunk.offset + _first_code(chunk.text), anchor)
+    line, column, _ = splitter.line_and_column(script, chunk.offset + splitter.first_code(chunk.text), anchor)
     source = Source(
         number=number, offset=chunk.offset, line=line, column=column, text=chunk.text, offset_line=chunk.line
     )
@@ -52,26 +52,9 @@ def parse_statement(script: str, chunk: splitter.Chunk, number: int) -> Statemen
     except TokenError as exc:  # the splitter catches unterminated strings; this is what is left
         raise ParseError(
             f"cannot read the statement: {str(exc).splitlines()[0]}",
-            location=splitter.location(script, chunk.offset + _first_code(chunk.text), number, anchor),
+            location=splitter.location(script, chunk.offset + splitter.first_code(chunk.text), number, anchor),
         ) from None
     return _Parser(script, chunk, tokens, source).statement()
-
-
-def _first_code(text: str) -> int:
-    """Offset of the first character that is not white space or a comment."""
-    i = 0
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-        elif text.startswith("--", i):
-            end = text.find("\n", i)
-            i = len(text) if end < 0 else end + 1
-        elif text.startswith("/*", i) and not text.startswith("/*+", i):
-            end = text.find("*/", i + 2)
-            i = len(text) if end < 0 else end + 2
-        else:
-            return i
-    return 0
 
 
 class _Parser:
