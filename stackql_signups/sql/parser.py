@@ -52,7 +52,9 @@ def parse_statement(script: str, chunk: splitter.Chunk, number: int) -> Statemen
     except TokenError as exc:  # the splitter catches unterminated strings; this is what is left
         raise ParseError(
             f"cannot read the statement: {str(exc).splitlines()[0]}",
-            location=splitter.location(script, chunk.offset + splitter.first_code(chunk.text), number, anchor),
+            location=splitter.location(
+                script, chunk.offset + splitter.first_code(chunk.text), number, anchor
+            ),
         ) from None
     return _Parser(script, chunk, tokens, source).statement()
 
