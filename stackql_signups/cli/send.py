@@ -9,33 +9,15 @@ import sys
 from typing import IO, TYPE_CHECKING, Any
 
 from .._errors import UsageError
-from ..connection import LOCAL, dispatch_config, endpoint_for, executor_env
+from ..connection import dispatch_config, endpoint_for, executor_env
 from ..dispatch import DispatchConfig, Outcome, RetryNotice
-
-if TYPE_CHECKING:
-    from ..dispatch.executor import Executor
 from ..engine import Step
 from ..manifest import Registry
-from ..plan import PlannedRequest
 from ..present import Presenter
 from ..results import ResultSet
 
-EXIT_FAILED = 1
-
-
-def _endpoint_url(args: argparse.Namespace) -> str | None:
-    endpoint = getattr(args, "endpoint", None)
-    return endpoint if endpoint and endpoint != LOCAL else None
-
-
-def dry_run_view(request: PlannedRequest, args: argparse.Namespace, registry: Registry) -> dict[str, Any]:
-    """What `--dryrun` prints for one request: method, full URL, headers (credentials masked), body."""
-    from ..dispatch.endpoint import base_url
-
-    config = dispatch_config(args, registry, request)
-    server = base_url(request.server, _endpoint_url(args))
-    return request.describe(server=server, auth_scheme=config.auth.scheme)
-
+if TYPE_CHECKING:
+    from ..dispatch.executor import Executor
 
 def send_steps(steps: list[Step], presenter: Presenter, args: argparse.Namespace, registry: Registry) -> int:
     """Send the script's requests in order, printing answers and outcomes in script order."""

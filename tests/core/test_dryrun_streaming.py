@@ -34,7 +34,6 @@ def test_a_late_error_leaves_stdout_and_the_outfile_empty(cli: Any, tmp_path: An
 def test_every_format_prints_what_the_whole_plan_prints(
     fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from stackql_signups.cli import send
     from stackql_signups.engine import prepare
     from stackql_signups.manifest import Registry
     from stackql_signups.present import Presenter
@@ -44,14 +43,13 @@ def test_every_format_prints_what_the_whole_plan_prints(
     assert main(["exec", sql, "--dryrun", "-o", fmt]) == 0
     printed = capsys.readouterr().out
     # What the plan of the whole script prints, made the way it was made before streaming.
-    args: Any = type("Args", (), {"endpoint": None, "auth": None})()
     steps = prepare(sql, {}, Registry())
     buffer = io.StringIO()
     presenter = Presenter(buffer, fmt)
     for step in steps:
         if step.answer is not None:
             presenter.write(step.answer)
-    views = [send.dry_run_view(s.request, args, Registry()) for s in steps if s.request is not None]
+    views = [s.request.describe(auth_scheme="Basic") for s in steps if s.request is not None]
     presenter.write(ResultSet.from_records(views))
     assert printed == buffer.getvalue()
     if fmt == "json":
