@@ -16,6 +16,7 @@ from .sql import splitter
 from .sql.statements import Exec, Param, Reference, Scalar
 
 PathKey = tuple[str | int, ...]
+BODY_PREFIX = "data__"
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}\Z")
 
 
@@ -96,8 +97,14 @@ class Binder:
             body = self._json_object(statement, statement.json_body, "@@json")
         for param in statement.params:
             spec = method.parameter(param.name)
+            if spec is None and param.name.startswith(BODY_PREFIX):
+                # StackQL's older registry names body fields `data__<field>`; accept that spelling too.
+                spec = method.parameter(param.name[len(BODY_PREFIX) :])
+                spec = spec if spec is not None and spec.location == "body" else None
             if spec is None:
                 raise self._unknown_param(statement, method, param)
+            if spec.name != param.name:
+                param = Param(spec.name, param.value, param.offset, param.at)
             if isinstance(param.value, Reference):
                 references.append(((param.name,), param.value))
                 value: Any = f"${{{param.value}}}"

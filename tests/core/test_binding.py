@@ -401,3 +401,20 @@ def test_unknown_parameter_error_points_at_the_parameter(registry: Registry) -> 
     error = refused(registry, script, BindError)
     assert error.location is not None
     assert error.location.column == script.index("@bogus") + 1
+
+
+# -- StackQL's older `data__` spelling of body fields --------------------------------------------------------
+
+
+def test_data_prefixed_body_parameters_form_the_body(registry: Registry) -> None:
+    req = request(
+        registry,
+        f"EXEC {SIGNUPS}.activate_signup @data__organization_id='org-1', "
+        f"@data__user={sql_json(USER)};",
+    )
+    assert req.body == {"organization_id": "org-1", "user": USER}
+
+
+def test_data_prefix_is_only_for_body_fields(registry: Registry) -> None:
+    error = refused(registry, f"EXEC {SIGNUPS}.signup @data__dry_run=true @@json='{{}}';", BindError)
+    assert "unknown parameter @data__dry_run" in error.message
