@@ -8,7 +8,7 @@ from typing import Any
 
 from ._errors import Error, ValidationError
 from .answer import describe, show, unsupported
-from .bind import Binder, BindState, Call
+from .bind import BODY_PREFIX, Binder, BindState, Call
 from .manifest import Registry
 from .plan import PlannedRequest, plan
 from .redact import Redactor, secret_values
@@ -51,9 +51,19 @@ class Validators:
             raise ValidationError(
                 f"the request body of {method.name} is invalid ({count} problem{'s' if count > 1 else ''})",
                 violations=tuple(str(v) for v in violations),
-                location=binder.where(statement),
+                location=binder.where(statement, _offending_item(statement, violations[0].path)),
                 hint=f"DESCRIBE METHOD {method.key} lists the inputs; fix the fields above",
             )
+
+
+def _offending_item(statement: Exec, path: tuple[str | int, ...]) -> int | None:
+    """Where the item carrying the first violation's top-level field stands: its `@name=`, else `@@json`."""
+    field = path[0] if path else None
+    for param in statement.params:
+        if field in (param.name, BODY_PREFIX + str(field)) and param.at >= 0:
+            return param.at
+    body = statement.json_body
+    return body.at if body is not None and body.at >= 0 else None
 
 
 def prepare(script: str, variables: Mapping[str, Any], registry: Registry) -> list[Step]:

@@ -93,8 +93,10 @@ def test_any_script_of_language_pieces_is_a_result_or_an_error(script: str, valu
 @FAST
 @given(payload=JSON)
 def test_any_json_payload_is_a_result_or_an_error(payload: Any) -> None:
-    result = outcome(f"EXEC {SIGNUP} @@json={sql_string(json.dumps(payload))};")
-    if not isinstance(payload, dict):
+    text = json.dumps(payload)
+    result = outcome(f"EXEC {SIGNUP} @@json={sql_string(text)};")
+    # A payload holding Jinja markers ({{, {%, {#) is a template first, and may fail as one.
+    if not isinstance(payload, dict) and not any(marker in text for marker in ("{{", "{%", "{#")):
         assert isinstance(result, stackql_signups.ValidationError)
 
 
