@@ -77,7 +77,7 @@ class Binder:
 
     def where(self, statement: Exec, offset: int | None = None) -> Location:
         start = statement.source.offset + (
-            offset if offset is not None else _first_code(statement.source.text)
+            offset if offset is not None else splitter.first_code(statement.source.text)
         )
         return splitter.location(self.script, start, statement.source.number, statement.source.anchor)
 
@@ -328,11 +328,6 @@ def _may_refer(statement: Exec) -> bool:
 
 def _response_fields(method: Method) -> set[str]:
     return set(method.response_properties)
-
-
-def _first_code(text: str) -> int:
-    stripped = len(text) - len(text.lstrip())
-    return stripped
 
 
 def _raw_offset(statement_text: str, value_offset: int, value: str, pos: int) -> int:

@@ -125,7 +125,7 @@ def _steps(
                 warning = f"method {call.method.name} is not awaitable; the AWAIT hint is ignored"
             yield Step(number, request=plan(call), warning=warning)
             continue
-        first = chunk.offset + (len(chunk.text) - len(chunk.text.lstrip()))
+        first = chunk.offset + splitter.first_code(chunk.text)
         where = splitter.location(sql, first, number, (chunk.offset, chunk.line))
         if isinstance(statement, Show):
             yield Step(number, answer=show(statement, registry, binder.default_provider, where))

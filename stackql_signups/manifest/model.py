@@ -68,10 +68,6 @@ class Method:
         """Top-level fields of the success response, filled in by the loader."""
         return self.response_fields
 
-    @property
-    def secret_body_fields(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.parameters if p.location == "body" and p.secret)
-
 
 @dataclass(frozen=True)
 class Resource:
