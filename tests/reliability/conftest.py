@@ -3,14 +3,11 @@ installed CLI (with faults, stopped at the end), and the CLI itself."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability_support import EmulatorProcess, Run, clean_env, require_cli, run_cli
-
-StartEmulator = Callable[..., EmulatorProcess]
-RunCli = Callable[..., Run]
+from reliability_support import EmulatorProcess, Run, RunCli, StartEmulator, clean_env, require_cli, run_cli
 
 
 @pytest.fixture

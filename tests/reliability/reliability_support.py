@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -333,3 +334,9 @@ def external_ids_by_organization(state: dict[str, list[dict[str, Any]]]) -> dict
 
 def api_posts(log: dict[str, Any], path: str = SIGNUP_PATH) -> list[dict[str, Any]]:
     return [r for r in log["requests"] if r["method"] == "POST" and r["path"] == path]
+
+
+#: The fixtures' types, here rather than in conftest.py: test modules must not import `conftest` by name,
+#: which resolves to whichever suite's conftest was imported first.
+StartEmulator = Callable[..., EmulatorProcess]
+RunCli = Callable[..., Run]

@@ -9,9 +9,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from conftest import StartEmulator
 from reliability_support import (
     CLI,
+    StartEmulator,
     assert_one_organization_per_customer,
     customer,
     external_ids_by_organization,

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from conftest import RunCli, StartEmulator
 from reliability_support import (
     SIGNUP_PATH,
     Run,
+    RunCli,
+    StartEmulator,
     api_posts,
     assert_every_statement_reported,
     assert_one_organization_per_customer,

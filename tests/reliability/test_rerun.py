@@ -11,9 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import RunCli, StartEmulator
 from reliability_support import (
     RESOURCE,
+    RunCli,
+    StartEmulator,
     assert_every_statement_reported,
     assert_one_organization_per_customer,
     customer,

@@ -33,8 +33,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import StartEmulator
-from reliability_support import CLI, RESOURCE, Run, clean_env, run_cli, signup_body, signup_sql
+from reliability_support import CLI, RESOURCE, Run, StartEmulator, clean_env, run_cli, signup_body, signup_sql
 
 import stackql_signups
 
