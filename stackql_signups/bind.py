@@ -107,7 +107,7 @@ class Binder:
                 param = Param(spec.name, param.value, param.offset, param.at)
             if isinstance(param.value, Reference):
                 references.append(((param.name,), param.value))
-                value: Any = f"${{{param.value}}}"
+                value: Any = _Spelled(f"${{{param.value}}}")  # checked with the body's references
             elif spec.location == "body":
                 value = self._body_value(statement, spec, param)
             else:
@@ -194,7 +194,7 @@ class Binder:
         value = param.value
         if spec.type_name in ("object", "array") and isinstance(value, str):
             try:
-                return json.loads(value)
+                return _loads(value)
             except json.JSONDecodeError as exc:
                 raise ValidationError(
                     f"@{param.name} must be a JSON {spec.type_name}: {exc.msg}",
@@ -264,7 +264,7 @@ class Binder:
         elif isinstance(body, list):
             for i, value in enumerate(body):
                 found.extend(self._references(statement, value, (*path, i)))
-        elif isinstance(body, str) and body.startswith("${") and (match := _REFERENCE.match(body)):
+        elif isinstance(body, _Spelled) and (match := _REFERENCE.match(body)):
             label, field = match.groups()
             earlier = self.labels.get(label)
             if earlier is None:
@@ -306,8 +306,36 @@ def _number(name: str, value: Scalar, kind: str, where: Location) -> int | float
 _DECODER = json.JSONDecoder()
 
 
+class _Spelled(str):
+    """A JSON string written `"${label.field}"` in the statement's text: a reference to an earlier result.
+
+    Only the text as written counts: a template value is written `"\\u0024{...}"`, which stays data.
+    """
+
+
+def _spelled_string(text: str, end: int, strict: bool = True) -> tuple[str, int]:
+    value, after = json.decoder.scanstring(text, end, strict)  # type: ignore[attr-defined]
+    return (_Spelled(value), after) if text.startswith("${", end) else (value, after)
+
+
+def _spelling_decoder() -> json.JSONDecoder:
+    import json.scanner
+
+    decoder = json.JSONDecoder()
+    decoder.parse_string = _spelled_string  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    return decoder
+
+
+_SPELLING = _spelling_decoder()
+
+
 def _loads(text: str) -> Any:
-    """json.loads(text), a little faster for the usual text: a document with nothing around it."""
+    """json.loads(text), a little faster for the usual text: a document with nothing around it.
+
+    Text that spells `${` is read by a decoder that marks each string written as a reference."""
+    if "${" in text:
+        return _SPELLING.decode(text)
     try:
         value, end = _DECODER.raw_decode(text)
     except json.JSONDecodeError:
@@ -316,12 +344,12 @@ def _loads(text: str) -> Any:
 
 
 def _may_refer(statement: Exec) -> bool:
-    """Whether the body can hold a `${label.field}` string: some text of the statement has `${` (or a
-    JSON escape, which could spell it), or a parameter is a reference. Walking every body costs."""
+    """Whether the body can hold a `${label.field}` reference: some text of the statement spells `${`,
+    or a parameter is a reference. Walking every body costs."""
     items = [*statement.params, statement.json_body] if statement.json_body else statement.params
     for param in items:
         value = param.value
-        if isinstance(value, Reference) or (isinstance(value, str) and ("${" in value or "\\u" in value)):
+        if isinstance(value, Reference) or (isinstance(value, str) and "${" in value):
             return True
     return False
 

@@ -1,23 +1,34 @@
-"""Render a script's Jinja2 template; values are quoted for the place in the SQL where they land."""
+"""Render a script's Jinja2 template; each value lands as one SQL literal or one JSON value of its own.
+
+Every `{{ expression }}` is data. While Jinja runs, an output expression writes a marker instead of its
+value; once the whole text is known, each marker is replaced by its value written for where it stands (a SQL
+string, a JSON string or value inside one, a bare SQL value, a comment). Text captured by `{% set %}` blocks
+and macros is a `Fragment`: it reads as Jinja would make it, and written out it keeps its markers, so the
+values inside it are placed like any other.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._errors import Location, TemplateError
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters mark each rendered value until it is placed
+_MARKER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
 _MARKERS = ("{{", "{%", "{#")
 MAX_RENDERED_CHARS = 64 * 1024 * 1024
 """A rendered script may be as large as a script file may be (64 MiB), no larger."""
 MAX_REPEAT = 1 << 20
-"""`'x' * n` and `[...] * n` in a template make at most 1 Mi characters or items."""
+"""`'x' * n`, `[...] * n`, padding and format widths in a template make at most 1 Mi characters or items."""
 MAX_POWER_BITS = 4096
 """`a ** b` in a template makes an integer of at most 4096 bits (9**(9**9) would never finish)."""
+_NAMED = "_stackql_value"  # the filter that every output expression is wrapped in (it marks the value)
+_JSON_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def needs_rendering(script: str) -> bool:
@@ -33,6 +44,12 @@ def render(script: str, variables: Mapping[str, Any]) -> str:
     return _Renderer(variables).render(script)
 
 
+class Fragment(str):
+    """Text a template captured ({% set %} block, macro): reads as Jinja made it, keeps its values marked."""
+
+    marked: str
+
+
 class _Renderer:
     def __init__(self, variables: Mapping[str, Any]) -> None:
         from jinja2 import StrictUndefined, Undefined
@@ -40,20 +57,36 @@ class _Renderer:
         self.undefined_type = Undefined
         self.variables = dict(variables)
         self.values: list[Any] = []
+        self.names: list[str] = []
         self.env = _bounded_environment()(
             undefined=StrictUndefined,
-            finalize=self._mark,
             autoescape=False,
             keep_trailing_newline=True,
         )
+        self.env.concat = self._concat  # set blocks and macros make Fragments
+        self.env.filters[_NAMED] = self._mark
         self.env.filters["tojson"] = _tojson
         self.env.filters["sql_string"] = lambda v: "'" + str(v).replace("'", "''") + "'"
+        for name in ("format", "center", "indent", "wordwrap"):
+            self.env.filters[name] = _bounded_filter(self.env.filters[name])
 
-    def _mark(self, value: Any) -> str:
+    def _mark(self, value: Any, name: str) -> str:
         if isinstance(value, self.undefined_type):
             str(value)  # raises inside the render call, where the error is reported with its line
+        if isinstance(value, Fragment):
+            return value.marked
         self.values.append(value)
+        self.names.append(name)
         return f"{_OPEN}{len(self.values) - 1}{_CLOSE}"
+
+    def _concat(self, parts: Iterable[str]) -> str:
+        marked = "".join(parts)
+        if _OPEN not in marked:
+            fragment = Fragment(marked)
+        else:
+            fragment = Fragment(_MARKER.sub(lambda m: _text(self.values[int(m.group(1))]), marked))
+        fragment.marked = marked
+        return fragment
 
     def render(self, script: str) -> str:
         import jinja2
@@ -75,9 +108,11 @@ class _Renderer:
                 location=_line(script, reads.lineno),
                 hint="pass data with --var or -q/--iqldata instead",
             )
+        _mark_outputs(ast, self.env)
         try:
             template = self.env.from_string(ast)
             text = _bounded_render(template, self.variables, SecurityError)
+            return _place(text, self.values, self.names)
         except MemoryError:
             raise TemplateError(
                 "the template needs more memory than there is", hint="make the values it builds smaller"
@@ -105,24 +140,82 @@ class _Renderer:
                 location=_line(script, _template_line(exc)),
                 hint="check the variable's fields in the -q/--iqldata file or --var",
             ) from None
+        except TemplateError:
+            raise
         except jinja2.TemplateError as exc:
             raise TemplateError(f"template: {exc}", location=_line(script, _template_line(exc))) from None
         except (TypeError, ValueError, ArithmeticError, AttributeError, RecursionError) as exc:
             raise TemplateError(
-                f"template expression failed: {type(exc).__name__}: {exc}",
+                f"template expression failed: {type(exc).__name__}: {_short(str(exc))}",
                 location=_line(script, _template_line(exc)),
             ) from None
-        return _place(text, self.values)
+
+
+def _mark_outputs(ast: Any, environment: Any) -> None:
+    """Wrap every output expression in the marking filter, and make `{% filter %}` blocks output a value."""
+    from jinja2 import nodes
+
+    counter = 0
+
+    def rewrite(node: Any) -> list[Any]:
+        nonlocal counter
+        for field, child in node.iter_fields():
+            if isinstance(child, list):
+                items: list[Any] = []
+                for item in child:
+                    items.extend(rewrite(item) if isinstance(item, nodes.Node) else [item])
+                setattr(node, field, items)
+            elif isinstance(child, nodes.Node):
+                rewrite(child)
+        if isinstance(node, nodes.Output):
+            node.nodes = [
+                item
+                if isinstance(item, nodes.TemplateData)
+                else nodes.Filter(
+                    item, _NAMED, [nodes.Const(_describe(item))], [], None, None, lineno=item.lineno
+                )
+                for item in node.nodes
+            ]
+        elif isinstance(node, nodes.FilterBlock):
+            # A filter block's result is written without passing any output filter: capture it, then
+            # output the filtered text as one value.
+            counter += 1
+            name = f"_stackql_filtered_{counter}"
+            captured = nodes.AssignBlock(nodes.Name(name, "store"), None, node.body, lineno=node.lineno)
+            node.filter.node = nodes.Name(name, "load", lineno=node.lineno)
+            wrapped = nodes.Filter(
+                node.filter, _NAMED, [nodes.Const("the filter block")], [], None, None, lineno=node.lineno
+            )
+            return [captured, nodes.Output([wrapped], lineno=node.lineno)]
+        return [node]
+
+    rewrite(ast)
+    ast.set_environment(environment)
+
+
+def _describe(node: Any) -> str:
+    """How an error names an output expression: its variable (`c.name`) where it has one."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_describe(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return f"{_describe(node.node)}[{node.arg.value!r}]"
+    if isinstance(node, (nodes.Filter, nodes.Test)) and node.node is not None:
+        return _describe(node.node)
+    return f"the expression on line {node.lineno}"
 
 
 @functools.cache
 def _bounded_environment() -> Any:
-    """The sandbox with `*` and `**` bounded: a template cannot make a value that exhausts memory or time."""
+    """The sandbox with `*`, `**`, `%` and padding bounded: a template cannot exhaust memory or time."""
     from jinja2.exceptions import SecurityError
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     class Bounded(ImmutableSandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**"})
+        intercepted_binops = frozenset({"*", "**", "%"})
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
             power = operator == "**" and _int(left) and _int(right) and right > 0 and abs(left) > 1
@@ -138,9 +231,62 @@ def _bounded_environment() -> Any:
                         raise SecurityError(
                             f"the repetition makes more than {MAX_REPEAT} characters or items"
                         )
+            if operator == "%" and isinstance(left, str):
+                _check_widths(left)
             return super().call_binop(context, operator, left, right)
 
+        def wrap_str_format(self, value: Any) -> Any:
+            owner = getattr(value, "__self__", None)
+            if isinstance(owner, str) and getattr(value, "__name__", "") in ("format", "format_map"):
+                _check_widths(owner)
+            return super().wrap_str_format(value)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            # str methods that pad (center, ljust, zfill, ...) are bounded like `*`; so are format's widths.
+            if isinstance(getattr(__obj, "__self__", None), str) or getattr(__obj, "__name__", "") in (
+                "format",
+                "format_map",
+            ):
+                _check_sizes([*args, *kwargs.values()])
+            return super().call(__context, __obj, *args, **kwargs)
+
     return Bounded
+
+
+_WIDTH = re.compile(r"%[-#0 +]*(\*|[0-9]+)?(?:\.(\*|[0-9]+))?|\{[^{}]*:[^{}]*?([0-9]+)")
+
+
+def _check_widths(format_text: str) -> None:
+    """Refuse a format string whose widths or precisions make more than MAX_REPEAT characters."""
+    from jinja2.exceptions import SecurityError
+
+    for match in _WIDTH.finditer(format_text):
+        for width in match.groups():
+            if width == "*":
+                raise SecurityError("format widths given as * are not allowed in templates")
+            if width is not None and int(width) > MAX_REPEAT:
+                raise SecurityError(f"a format width makes more than {MAX_REPEAT} characters")
+
+
+def _check_sizes(args: list[Any]) -> None:
+    from jinja2.exceptions import SecurityError
+
+    for arg in args:
+        if _int(arg) and arg > MAX_REPEAT:
+            raise SecurityError(f"a width of {arg} makes more than {MAX_REPEAT} characters")
+
+
+def _bounded_filter(function: Any) -> Any:
+    """A padding or formatting filter whose widths are bounded (`'%0999999999d' | format(1)`)."""
+
+    @functools.wraps(function)
+    def bounded(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            _check_widths(value)
+        _check_sizes([*args, *kwargs.values()])
+        return function(value, *args, **kwargs)
+
+    return bounded
 
 
 def _int(value: Any) -> bool:
@@ -166,12 +312,21 @@ _UNDEFINED_NAME = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined\Z")
 
 def _tojson(value: Any) -> str:
     """JSON text of a template value; dates and other YAML scalars become strings (ISO 8601 for dates)."""
-    return json.dumps(value, ensure_ascii=False, default=_scalar_text)
+    return json.dumps(value, ensure_ascii=False, default=_scalar_text, allow_nan=False)
+
+
+def _data_json(value: Any) -> str:
+    """JSON text of a value that is data: a `${label.field}` inside it cannot be read as a reference."""
+    return _tojson(value).replace("${", "\\u0024{")
 
 
 def _scalar_text(value: Any) -> str:
     isoformat = getattr(value, "isoformat", None)
     return str(isoformat()) if callable(isoformat) else str(value)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _line(script: str, lineno: int | None) -> Location | None:
@@ -189,24 +344,30 @@ def _template_line(exc: BaseException) -> int | None:
     return lines[-1] if lines else None
 
 
-def _place(text: str, values: list[Any]) -> str:
-    """Replace each value marker by the value written for its context: SQL, SQL string or JSON string."""
+class _Context:
+    """Where the next character of the rendered text stands."""
+
+    def __init__(self) -> None:
+        self.in_sql_string = False
+        self.in_json_string = False
+        self.json_depth = 0  # brackets open inside the current SQL string, outside JSON strings
+
+
+def _place(text: str, values: list[Any], names: list[str]) -> str:
+    """Replace each value marker by the value written for its context: SQL, SQL string or JSON."""
     out: list[str] = []
     i, n = 0, len(text)
-    in_sql_string = False
-    in_json_string = False
+    at = _Context()
     while i < n:
         ch = text[i]
         if ch == _OPEN:
             end = text.index(_CLOSE, i)
-            value = values[int(text[i + 1 : end])]
-            if isinstance(value, str) and _OPEN in value:
-                # Output captured by {% set %} blocks and macros holds markers of its own.
-                value = _plain(value, values)
+            index = int(text[i + 1 : end])
+            value, name = values[index], names[index]
             i = end + 1
             quoted_whole = (
-                in_sql_string
-                and in_json_string
+                at.in_sql_string
+                and at.in_json_string
                 and isinstance(value, (dict, list))
                 and out
                 and out[-1] == '"'
@@ -216,15 +377,15 @@ def _place(text: str, values: list[Any]) -> str:
             if quoted_whole:
                 # The provider docs write "organization": "{{ organization }}": put the object itself there.
                 out.pop()
-                out.append(_tojson(value).replace("'", "''"))
+                out.append(_data_json(value).replace("'", "''"))
                 i += 1
-                in_json_string = False
+                at.in_json_string = False
                 continue
-            out.append(_written(value, in_sql_string, in_json_string))
+            out.append(_written(value, name, at, out))
             continue
-        if not in_sql_string:
+        if not at.in_sql_string:
             if ch == "'":
-                in_sql_string, in_json_string = True, False
+                at.in_sql_string, at.in_json_string, at.json_depth = True, False, 0
             elif text.startswith("--", i) or text.startswith("/*", i) or ch in '"`':
                 stop = {"-": "\n", "/": "*/", '"': '"', "`": "`"}[ch]
                 end = text.find(stop, i + (2 if ch in "-/" else 1))
@@ -237,28 +398,30 @@ def _place(text: str, values: list[Any]) -> str:
                 out.append("''")
                 i += 2
                 continue
-            in_sql_string = False
+            at.in_sql_string = False
         elif ch == '"' and not _escaped(text, i):
-            in_json_string = not in_json_string
+            at.in_json_string = not at.in_json_string
+        elif not at.in_json_string and ch in "{[":
+            at.json_depth += 1
+        elif not at.in_json_string and ch in "}]":
+            at.json_depth = max(0, at.json_depth - 1)
         out.append(ch)
         i += 1
     return "".join(out)
 
 
-def _plain(chunk: str, values: list[Any], opener: str = "") -> str:
+def _plain(chunk: str, values: list[Any], opener: str) -> str:
     """Values inside comments and quoted identifiers are written as text that cannot leave them."""
-    while _OPEN in chunk:
-        start = chunk.index(_OPEN)
-        end = chunk.index(_CLOSE, start)
-        text = _text(values[int(chunk[start + 1 : end])])
+
+    def written(match: re.Match[str]) -> str:
+        text = _text(values[int(match.group(1))])
         if opener == "-":
-            text = text.replace("\r", " ").replace("\n", " ")
-        elif opener == "/":
-            text = text.replace("*/", "* /")
-        elif opener in '"`' and opener:
-            text = text.replace(opener, opener * 2)
-        chunk = chunk[:start] + text + chunk[end + 1 :]
-    return chunk
+            return text.replace("\r", " ").replace("\n", " ")
+        if opener == "/":
+            return text.replace("*/", "* /")
+        return text.replace(opener, opener * 2)
+
+    return _MARKER.sub(written, chunk)
 
 
 def _escaped(text: str, i: int) -> bool:
@@ -272,22 +435,60 @@ def _text(value: Any) -> str:
     """A value as bare text: JSON for objects, lists, booleans and null; strings as they are."""
     if isinstance(value, str):
         return value
-    if isinstance(value, (dict, list, bool)) or value is None:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return "null"  # NaN and infinities have no JSON form
+    if isinstance(value, (dict, list, tuple, bool)) or value is None:
         return _tojson(value)
-    if isinstance(value, float) and value != value:  # NaN has no JSON form
-        return "null"
     return str(value)
 
 
-def _written(value: Any, in_sql_string: bool, in_json_string: bool) -> str:
-    if in_sql_string:
-        text = _tojson(value)[1:-1] if in_json_string and isinstance(value, str) else None
-        if text is None:
-            text = _text(value)
-            if in_json_string:  # an object or number inside a JSON string: escape it as string content
-                text = _tojson(text)[1:-1]
+def _written(value: Any, name: str, at: _Context, out: list[str]) -> str:
+    """One value as one SQL literal, or as one JSON value or JSON string content inside a SQL string."""
+    if at.in_sql_string:
+        if at.in_json_string:  # JSON string content: whatever the value, escaped as part of the string
+            text = _data_json(_text(value))[1:-1]
+        elif at.json_depth > 0:  # a JSON value position: one JSON value of its own
+            text = _json_value(value)
+        elif isinstance(value, str):
+            text = _json_value(value) if "${" in value and value.lstrip()[:1] in ("{", "[") else value
+        else:
+            text = _data_json(value) if isinstance(value, (dict, list, tuple)) else _text(value)
         return text.replace("'", "''")
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, tuple)):
         # An object outside any quotes becomes a SQL string literal holding its JSON.
-        return "'" + _tojson(value).replace("'", "''") + "'"
-    return _text(value)
+        return "'" + _data_json(value).replace("'", "''") + "'"
+    if not isinstance(value, str):
+        return _text(value)
+    if _JSON_SCALAR.fullmatch(value):
+        return value  # a CSV cell or a --var that reads as true, 12 or null stays that literal
+    if _value_position(out):
+        return "'" + value.replace("'", "''") + "'"
+    if _NAME.fullmatch(value):
+        return value  # a name part: SHOW METHODS IN {{ provider }}.partner.signups
+    raise TemplateError(
+        f"the value of {name!r} ({_short(value)!r}) cannot stand where the template puts it: outside "
+        "quotes a value must be a name, a number, true, false or null",
+        hint=f"put {{{{ {name} }}}} inside quotes ('{{{{ {name} }}}}') to pass it as a string",
+    )
+
+
+def _json_value(value: Any) -> str:
+    """A value where JSON expects one value: JSON text given as a string (`tojson`) stays one value."""
+    if isinstance(value, str):
+        try:
+            return _data_json(json.loads(value, parse_constant=_no_constant))
+        except (ValueError, RecursionError):
+            return _data_json(value)  # not JSON (or a number JSON cannot hold): the string itself
+    return _data_json(value) if not isinstance(value, float) else _text(value)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _value_position(out: list[str]) -> bool:
+    """Whether the text written so far ends where a SQL value goes: after `=` or LIKE."""
+    tail = "".join(out[-40:]).rstrip()
+    if not tail:
+        return False
+    return tail.endswith("=") or tail.upper().endswith(("LIKE", ",", "(", "@@JSON"))

@@ -116,10 +116,12 @@ TABLE_SUFFIXES = (".csv", ".tsv")
 def table_file(path: str) -> list[dict[str, str]]:
     """The rows of a CSV (or TSV) file with a header row, as a list of mappings of strings."""
     import csv
+    import io
 
     text = read_text(path, "data file", MAX_DATA_BYTES)
     dialect = "excel-tab" if Path(path).suffix.lower() == ".tsv" else "excel"
-    reader = csv.reader(text.splitlines(), dialect=dialect)
+    # Not splitlines(): it also splits at U+2028, form feeds and other characters a quoted cell may hold.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
     try:
         header = next(reader, None)
         if not header or any(not h.strip() for h in header):
