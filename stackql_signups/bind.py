@@ -182,6 +182,10 @@ class Binder:
             ) from None
         except RecursionError:
             raise ValidationError(f"{what} is nested too deeply", location=self.where(statement)) from None
+        except ValueError as exc:  # NaN/Infinity, or an integer longer than Python reads
+            raise ValidationError(
+                f"{what} is not valid JSON: {_why(exc)}", location=self.where(statement, param.offset)
+            ) from None
         if not isinstance(value, dict):
             raise ValidationError(
                 f"{what} must be a JSON object, got {type(value).__name__}",
@@ -205,6 +209,11 @@ class Binder:
                 ) from None
             except RecursionError:
                 raise ValidationError(f"@{param.name} is nested too deeply") from None
+            except ValueError as exc:  # NaN/Infinity, or an integer longer than Python reads
+                raise ValidationError(
+                    f"@{param.name} is not valid JSON: {_why(exc)}",
+                    location=self.where(statement, param.offset),
+                ) from None
         return value
 
     def _scalar(self, statement: Exec, spec: Parameter, param: Param) -> Scalar:
@@ -303,7 +312,12 @@ def _number(name: str, value: Scalar, kind: str, where: Location) -> int | float
     return value if isinstance(value, (int, float)) else number
 
 
-_DECODER = json.JSONDecoder()
+def _not_json(name: str) -> Any:
+    # json accepts NaN and Infinity, which JSON does not have; nor does the API.
+    raise ValueError(f"{name} is not a JSON value (write a number or null)")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_json)
 
 
 class _Spelled(str):
@@ -321,7 +335,7 @@ def _spelled_string(text: str, end: int, strict: bool = True) -> tuple[str, int]
 def _spelling_decoder() -> json.JSONDecoder:
     import json.scanner
 
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_constant=_not_json)
     decoder.parse_string = _spelled_string  # type: ignore[attr-defined]
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     return decoder
@@ -339,7 +353,7 @@ def _loads(text: str) -> Any:
     try:
         value, end = _DECODER.raw_decode(text)
     except json.JSONDecodeError:
-        return json.loads(text)  # white space first, or a mistake: json.loads says what
+        return json.loads(text, parse_constant=_not_json)  # white space first, or a mistake: it says what
     return value if end == len(text) else json.loads(text)
 
 
@@ -393,3 +407,9 @@ def secret_paths(
 
     walk(schema, (), 0)
     return tuple(dict.fromkeys(found))
+
+
+def _why(exc: ValueError) -> str:
+    """Python's message for an over-long integer names a Python setting; say what is wrong instead."""
+    text = str(exc)
+    return "a number has more than 4300 digits" if "4300" in text else text[:200]

@@ -32,13 +32,22 @@ def default_state_path() -> Path:
 def local_emulator(state: str | None) -> Iterator[str]:
     """Run the emulator in this process on loopback for the duration; yields its base URL."""
     from .emulator import EmulatorConfig, EmulatorServer
+    from .emulator.store import StoreError
 
     path = Path(state).expanduser() if state else default_state_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the emulator's state folder {path.parent}: {exc.strerror}") from None
-    with EmulatorServer(EmulatorConfig(host="127.0.0.1", port=0, state_path=str(path))) as server:
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(
+                EmulatorServer(EmulatorConfig(host="127.0.0.1", port=0, state_path=str(path)))
+            )
+        except StoreError as exc:
+            raise UsageError(
+                str(exc), hint="--state must name an SQLite file the emulator made, or a new file"
+            ) from None
         yield server.url
 
 

@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TextIO, cast
 
 from .._errors import UsageError
 from ..engine import prepare
@@ -14,6 +14,7 @@ from ..manifest import Registry, root_from_option
 from ..present import FORMATS, Presenter
 from ..sql.splitter import has_code
 from . import inputs
+from .outfile import GuardedFile, open_guarded
 
 
 def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
@@ -91,7 +92,10 @@ def run(args: argparse.Namespace) -> int:
             return 0
         from .send import send_steps  # imports httpx: only when there is something to send
 
-        return send_steps(steps, presenter, args, registry)
+        if isinstance(out, GuardedFile):
+            out.sent = True
+        status = send_steps(steps, presenter, args, registry)
+    return out.status(status) if isinstance(out, GuardedFile) else status
 
 
 @contextlib.contextmanager
@@ -99,9 +103,10 @@ def _output(path: str | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
+    guarded = open_guarded(path, "-f/--outfile")
     try:
-        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:
-        raise UsageError(f"cannot write -f/--outfile {path}: {exc.strerror}") from None
-    with handle:
-        yield handle
+        yield cast(TextIO, guarded)
+    finally:
+        guarded.close()
+    if guarded.error is not None and not guarded.sent:
+        raise UsageError(guarded.error, hint="nothing was sent; free some space or write the file elsewhere")

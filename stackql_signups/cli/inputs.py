@@ -83,6 +83,8 @@ def variables(iqldata: str | list[str] | None, pairs: list[str]) -> dict[str, An
             found[name] = json.loads(value, parse_constant=_not_json)
         except ValueError:
             found[name] = value
+        except RecursionError:
+            raise UsageError(f"--var {name} is nested too deeply", hint="flatten the value") from None
     return found
 
 
@@ -166,13 +168,15 @@ def _json_data(path: str, text: str) -> Any:
         ) from None
     except RecursionError:
         raise UsageError(f"data file {path} is nested too deeply") from None
+    except ValueError as exc:  # an integer longer than Python reads (4300 digits)
+        raise UsageError(f"data file {path} is not usable JSON: {number_problem(exc)}") from None
 
 
 def _yaml_data(path: str, text: str) -> Any:
     import yaml  # costly to import: only when a YAML data file is given
 
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, col {mark.column + 1})" if mark is not None else ""
@@ -180,3 +184,49 @@ def _yaml_data(path: str, text: str) -> Any:
         raise UsageError(f"data file {path} is not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise UsageError(f"data file {path} is nested too deeply") from None
+    except ValueError as exc:  # an integer longer than Python reads (4300 digits)
+        raise UsageError(f"data file {path} is not usable YAML: {number_problem(exc)}") from None
+    check_expansion(data, f"data file {path}")
+    return data
+
+
+MAX_EXPANDED_VALUES = 10_000_000
+"""YAML aliases may share values; written out, a data file may stand for at most this many values."""
+
+
+def check_expansion(data: Any, what: str) -> None:
+    """Refuse data that contains itself (`a: &a [*a]`) or whose aliases expand past MAX_EXPANDED_VALUES.
+
+    Linear in the distinct values: each shared value is measured once."""
+    sizes: dict[int, int] = {}
+    open_ids: set[int] = set()
+
+    def size(value: Any, depth: int) -> int:
+        if not isinstance(value, (dict, list)):
+            return 1
+        key = id(value)
+        if key in sizes:
+            return sizes[key]
+        if key in open_ids:
+            raise UsageError(f"{what} has a value that contains itself (a YAML alias loop)")
+        if depth > 500:
+            raise UsageError(f"{what} is nested too deeply")
+        open_ids.add(key)
+        items = value.values() if isinstance(value, dict) else value
+        total = 1 + sum(size(item, depth + 1) for item in items)
+        open_ids.discard(key)
+        if total > MAX_EXPANDED_VALUES:
+            raise UsageError(
+                f"{what} expands to more than {MAX_EXPANDED_VALUES:,} values (YAML aliases)",
+                hint="write the data out instead of repeating aliases",
+            )
+        sizes[key] = total
+        return total
+
+    size(data, 0)
+
+
+def number_problem(exc: ValueError) -> str:
+    """Python's message for an over-long integer names a Python setting; say what is wrong instead."""
+    text = str(exc)
+    return "a number has more than 4300 digits" if "4300" in text else text[:200]

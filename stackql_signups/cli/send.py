@@ -6,15 +6,15 @@ import argparse
 import contextlib
 import json
 import sys
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
-from .._errors import UsageError
 from ..connection import dispatch_config, endpoint_for, executor_env
 from ..dispatch import DispatchConfig, Outcome, RetryNotice
 from ..engine import Step
 from ..manifest import Registry
 from ..present import Presenter
 from ..results import ResultSet
+from .outfile import GuardedFile, open_guarded
 
 if TYPE_CHECKING:
     from ..dispatch.executor import Executor
@@ -35,7 +35,7 @@ class Sender:
         self._stack = contextlib.ExitStack()
         self._config: DispatchConfig | None = None
         self._executor: Executor | None = None
-        self._report_file: IO[str] | None = None
+        self._report_file: GuardedFile | None = None
 
     def send(self, steps: list[Step], presenter: Presenter) -> int:
         from ..dispatch.executor import Executor
@@ -68,17 +68,19 @@ class Sender:
         if summary.failed + summary.unknown == 0 or self._config.on_error == "continue":
             report.flush_answers(None)
         print(summary.describe(), file=sys.stderr)
+        if self._report_file is not None:
+            self._report_file.flush()
+            return self._report_file.status(summary.exit_status)
         return summary.exit_status
 
-    def _open_report(self) -> IO[str] | None:
+    def _open_report(self) -> GuardedFile | None:
         path = getattr(self.args, "report", None)
         if path is None:
             return None
-        try:
-            handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed with the sender
-        except OSError as exc:
-            raise UsageError(f"cannot write --report {path}: {exc.strerror}") from None
-        return self._stack.enter_context(handle)
+        report = open_guarded(path, "--report")
+        report.sent = True
+        self._stack.callback(report.close)
+        return report
 
     def close(self) -> None:
         self._stack.close()
@@ -96,7 +98,7 @@ class _Reporter:
     def __init__(self, presenter: Presenter, answers: list[Step]) -> None:
         self.presenter = presenter
         self.answers = answers
-        self.report_file: IO[str] | None = None
+        self.report_file: GuardedFile | None = None
 
     def flush_answers(self, before: int | None) -> None:
         while self.answers and (before is None or self.answers[0].number < before):

@@ -234,7 +234,7 @@ def parse_auth(text: str, provider: str = PROVIDER) -> AuthSettings:
 
 def _settings_from_mapping(entry: Mapping[str, Any], where: str) -> AuthSettings:
     kind = entry.get("type")
-    if kind not in _AUTH_KEYS:
+    if not isinstance(kind, str) or kind not in _AUTH_KEYS:
         shown = repr(kind) if isinstance(kind, str) and len(kind) < 40 else "missing or not a string"
         raise UsageError(
             f"{where}: auth type {shown} is not supported", hint="use basic, oauth2 or null_auth"
@@ -322,9 +322,16 @@ def _seconds(value: Any, flag: str, default: float) -> float:
         seconds = float(value)
     except (TypeError, ValueError):
         raise UsageError(f"{flag} must be a number of seconds, got {value!r}") from None
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise UsageError(f"{flag} must be a number of seconds greater than 0, got {value!r}")
+    if not math.isfinite(seconds) or not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        # Below a millisecond no answer can arrive; above a day the socket layer overflows (1e308).
+        raise UsageError(
+            f"{flag} must be a number of seconds from {MIN_SECONDS} to {MAX_SECONDS:.0f}, got {value!r}"
+        )
     return seconds
+
+
+MIN_SECONDS = 0.001
+MAX_SECONDS = 86400.0
 
 
 def _count(value: Any, flag: str, default: int, low: int, high: int) -> int:

@@ -15,6 +15,9 @@ API_SECRET_ENV = "CONFLUENT_CLOUD_API_SECRET"
 MAX_BODY_BYTES = 1 << 20
 """Largest request body accepted (1 MiB); a larger Content-Length is answered 413 without reading it."""
 
+MAX_LATENCY_MS = 600_000
+"""Longest answer delay (10 minutes): beyond that, sleeping overflows or never ends."""
+
 STOP_AFTER_EXIT_STATUS = 137
 """Exit status of the CLI when `--stop-after` ends it (what a shell reports for `kill -9`)."""
 
@@ -47,8 +50,10 @@ class EmulatorConfig:
             found.append(f"--port must be between 0 and 65535, got {self.port}")
         if not self.api_key or not self.api_secret:
             found.append("--api-key and --api-secret must not be empty")
-        if not (math.isfinite(self.latency_ms) and self.latency_ms >= 0):
-            found.append(f"--latency must be a number of milliseconds >= 0, got {self.latency_ms}")
+        if not (math.isfinite(self.latency_ms) and 0 <= self.latency_ms <= MAX_LATENCY_MS):
+            found.append(
+                f"--latency must be a number of milliseconds, 0 to {MAX_LATENCY_MS}, got {self.latency_ms}"
+            )
         if self.rate_limit is not None and not (math.isfinite(self.rate_limit) and self.rate_limit > 0):
             found.append(f"--rate-limit must be a number of requests per second > 0, got {self.rate_limit}")
         for flag, value in (("--fail-rate", self.fail_rate), ("--drop-after-commit", self.drop_after_commit)):
@@ -63,6 +68,7 @@ def credentials_from(
     env: Mapping[str, str], api_key: str | None = None, api_secret: str | None = None
 ) -> tuple[str, str]:
     """The key and secret to accept: the flags, else the environment, else the documented defaults."""
-    key = api_key or env.get(API_KEY_ENV) or DEFAULT_API_KEY
-    secret = api_secret or env.get(API_SECRET_ENV) or DEFAULT_API_SECRET
+    # A flag given empty stays empty, so that the config refuses it rather than quietly using the default.
+    key = api_key if api_key is not None else env.get(API_KEY_ENV) or DEFAULT_API_KEY
+    secret = api_secret if api_secret is not None else env.get(API_SECRET_ENV) or DEFAULT_API_SECRET
     return key, secret

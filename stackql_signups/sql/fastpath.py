@@ -265,6 +265,8 @@ def _value(
     if string is not None:
         return string.replace("''", "'")
     if number is not None:
+        if len(number) > 4300:
+            return _DECLINE  # longer than Python reads: the parser says so
         return float(number) if "." in number else int(number)
     if first is not None and second is not None:
         if first.upper() in _WORDS:

@@ -335,7 +335,7 @@ class _Parser:
             self.advance()
             number = _number(token.text)
             if number is None:
-                self.fail("a number", token)
+                self.fail(f"a number of at most {MAX_NUMBER_DIGITS} digits", token)
             return -number if negative and number is not None else number
         if token.token_type == TokenType.TRUE:
             self.advance()
@@ -357,7 +357,13 @@ class _Parser:
         raise AssertionError
 
 
+MAX_NUMBER_DIGITS = 4300
+"""Python reads no longer integer (and a float that long would be infinite): such a number is refused."""
+
+
 def _number(text: str) -> int | float | None:
+    if len(text) > MAX_NUMBER_DIGITS:
+        return None
     try:
         return int(text)
     except ValueError:
@@ -370,4 +376,6 @@ def _number(text: str) -> int | float | None:
 def _describe(token: Token) -> str:
     if token.token_type == TokenType.STRING:
         return "a quoted string"  # its text may hold a secret, so it is not repeated
+    if len(token.text) > 40:
+        return f"a word of {len(token.text)} characters"  # not repeated: it may be a pasted secret
     return f"'{token.text}'"
