@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._errors import Error
+from ..dispatch.limits import check_body_sizes
 from ..engine import iter_prepare
 from ..manifest import Registry
 from ..plan import PlannedRequest
@@ -49,6 +50,8 @@ def run(
             continue
         count += 1
         try:
+            # The same limit exec applies: a body the API would refuse is an error here too.
+            check_body_sizes((step.request,))
             view = views(step.request)
         except Error as exc:
             view_error = exc

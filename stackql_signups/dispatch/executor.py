@@ -18,6 +18,7 @@ import httpx
 
 from .._errors import RequestError
 from ..plan import PathKey, PlannedRequest
+from ..redact import MASK
 from .auth import ClientCredentialsAuth, SecretAuth, build_auth
 from .config import DispatchConfig
 from .endpoint import base_url, is_loopback
@@ -29,7 +30,6 @@ from .schedule import has_key
 
 RetryHook = Callable[[RetryNotice], None]
 LogHook = Callable[[str], None]
-_MASKED = "********"
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class _Dispatcher:
         notes = []
         authorization = request.headers.get("Authorization")
         if authorization:
-            notes.append(f"Authorization: {authorization.partition(' ')[0]} {_MASKED}")
+            notes.append(f"Authorization: {authorization.partition(' ')[0]} {MASK}")
         size = request.headers.get("Content-Length")
         if size:
             notes.append(f"{size} bytes")
