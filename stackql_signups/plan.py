@@ -31,6 +31,7 @@ class PlannedRequest:
     body: Any
     secret_paths: tuple[PathKey, ...]
     references: tuple[tuple[PathKey, Reference], ...]
+    columns: tuple[str, ...] = ()  # the method's response fields: a result's column names, rows or none
 
     def url(self, server: str | None = None) -> str:
         base = (server or self.server).rstrip("/")
@@ -73,6 +74,7 @@ def plan(call: Call) -> PlannedRequest:
         body=call.body,
         secret_paths=call.secret_paths,
         references=call.references,
+        columns=method.response_fields,
     )
 
 

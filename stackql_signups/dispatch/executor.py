@@ -117,7 +117,9 @@ class _Dispatcher:
         """The auth for one base URL, built once so an OAuth token is cached across statements."""
         auth = self._auths.get(base)
         if auth is None:
-            auth = self._auths[base] = build_auth(self.config.auth, base, self._env, self._clock)
+            auth = self._auths[base] = build_auth(
+                self.config.auth, base, self._env, self._clock, self.config.loopback_credentials
+            )
         return auth
 
     def prepare(self, request: PlannedRequest) -> Prepared:

@@ -200,4 +200,3 @@ def has_key(node: Any, key: str | int) -> bool:
     if isinstance(node, dict):
         return key in node
     return isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
-
