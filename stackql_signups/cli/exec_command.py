@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from typing import TextIO, cast
 
 from .._errors import UsageError
-from ..engine import prepare
-from ..manifest import Registry, root_from_option
 from ..present import FORMATS, Presenter
 from ..sql.splitter import has_code
 from . import inputs
+from .flags import add_sending_arguments, options_from_args
 from .outfile import GuardedFile, open_guarded
 
 
@@ -55,18 +54,16 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
         metavar="FILE",
         help="with --endpoint local: the emulator's SQLite state file (default: in the user's data folder)",
     )
-    _dispatch_arguments(parser)
-
-
-def _dispatch_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..dispatch import config
-
-    config.add_arguments(parser)
+    add_sending_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..present.outcomes import OutcomePrinter, retry_notice, verbose_line
+    from ..session import Session
+
     if len(args.delimiter) != 1:
         raise UsageError("-d/--delimiter must be one character")
+    options = options_from_args(args)
     script = inputs.query_text(args.query, args.infile)
     if not has_code(script.replace(";", " ")):
         raise UsageError(
@@ -74,39 +71,54 @@ def run(args: argparse.Namespace) -> int:
             hint='for example: stackql-signups exec "SHOW METHODS IN confluent.partner.signups"',
         )
     variables = inputs.variables(args.iqldata, args.var)
-    registry = Registry(root_from_option(args.registry))
-    if args.dryrun:
-        from . import dryrun
+    with Session(options, log=verbose_line if args.verbose else None, on_retry=retry_notice) as session:
+        if args.dryrun:
+            from . import dryrun
 
-        return dryrun.run(script, variables, registry, args, _output)
-    steps = prepare(script, variables, registry)
-    with _output(args.outfile) as out:
-        presenter = Presenter(out, args.output, args.hideheaders, args.delimiter)
+            return dryrun.run(script, variables, session, args, _output)
+        steps = session.prepare(script, variables)
         for step in steps:
             if step.warning:
                 print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
-        if not any(step.request is not None for step in steps):
-            for step in steps:
-                if step.answer is not None:
-                    presenter.write(step.answer)
-            return 0
-        from .send import send_steps  # imports httpx: only when there is something to send
-
-        if isinstance(out, GuardedFile):
-            out.sent = True
-        status = send_steps(steps, presenter, args, registry)
-    return out.status(status) if isinstance(out, GuardedFile) else status
+        sends = any(step.request is not None for step in steps)
+        with _output(args.outfile, sends) as out, _report(args.report if sends else None) as report:
+            printer = OutcomePrinter(Presenter(out, args.output, args.hideheaders, args.delimiter), report)
+            summary = session.send(steps, printer)
+            status = 0
+            if summary is not None:
+                print(summary.describe(), file=sys.stderr)
+                status = summary.exit_status
+    # A file that could not be written after sending: the outcomes are on stderr; the run is not a success.
+    for written in (out, report):
+        if isinstance(written, GuardedFile):
+            status = written.status(status)
+    return status
 
 
 @contextlib.contextmanager
-def _output(path: str | None) -> Iterator[TextIO]:
+def _output(path: str | None, sends: bool = False) -> Iterator[TextIO]:
+    """-f/--outfile (else stdout); a write error is a usage error unless requests went out meanwhile."""
     if path is None:
         yield sys.stdout
         return
     guarded = open_guarded(path, "-f/--outfile")
+    guarded.sent = sends
     try:
         yield cast(TextIO, guarded)
     finally:
         guarded.close()
     if guarded.error is not None and not guarded.sent:
         raise UsageError(guarded.error, hint="nothing was sent; free some space or write the file elsewhere")
+
+
+@contextlib.contextmanager
+def _report(path: str | None) -> Iterator[TextIO | None]:
+    if path is None:
+        yield None
+        return
+    guarded = open_guarded(path, "--report")
+    guarded.sent = True
+    try:
+        yield cast(TextIO, guarded)
+    finally:
+        guarded.close()
