@@ -44,6 +44,9 @@ class Window:
     end: float = float("inf")
 
 
+ADMIN = ("emulator-key", "emulator-secret")  # the emulator's /_emulator/ routes need its credentials
+
+
 def body(run: str, n: int) -> dict[str, object]:
     return {
         "organization": {
@@ -121,10 +124,10 @@ def main() -> int:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - start
-        state = httpx.get(url + "/_emulator/state", timeout=30).json()
+        state = httpx.get(url + "/_emulator/state", auth=ADMIN, timeout=30).json()
     finally:
         try:
-            httpx.post(url + "/_emulator/shutdown", timeout=5)
+            httpx.post(url + "/_emulator/shutdown", auth=ADMIN, timeout=5)
             process.wait(timeout=10)
         except (httpx.HTTPError, subprocess.TimeoutExpired):
             process.kill()

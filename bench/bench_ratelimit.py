@@ -22,8 +22,15 @@ from _harness import EMULATOR_AUTH, Emulator, cli, package_env, temp_dir, write_
 TARGET = 0.9
 
 
+ADMIN = ("emulator-key", "emulator-secret")  # the emulator's /_emulator/ routes need its credentials
+
+
 def requests_log(url: str) -> list[dict[str, object]]:
-    with urllib.request.urlopen(url + "/_emulator/requests", timeout=30) as answer:
+    import base64
+
+    token = base64.b64encode(":".join(ADMIN).encode()).decode()
+    request = urllib.request.Request(url + "/_emulator/requests", headers={"Authorization": f"Basic {token}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
         entries: list[dict[str, object]] = json.load(answer)["requests"]
     return entries
 

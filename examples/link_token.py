@@ -1,7 +1,8 @@
 """Get a link token from the emulator and write link.local.yaml (link.yaml with the token filled in).
 
 In real life the customer creates the link token in their Confluent Cloud organization and gives it to
-you. The emulator hands one out for any of its organizations through an admin route:
+you. The emulator hands one out for any of its organizations through an admin route, which needs the
+emulator's API key and secret (HTTP basic: $CONFLUENT_CLOUD_API_KEY/SECRET when set, else its defaults):
     POST $EMULATOR_URL/_emulator/link-tokens {"organization_id": "..."} -> {"token": "..."}
 
     python3 link_token.py [ORGANIZATION_ID]      (default: the emulator's first organization)
@@ -11,6 +12,7 @@ Standard library only. The token is a secret: it is written to link.local.yaml a
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -21,9 +23,17 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 
+def credentials() -> str:
+    """HTTP basic for the emulator: the key and secret it was started with (the same variables)."""
+    key = os.environ.get("CONFLUENT_CLOUD_API_KEY") or "emulator-key"
+    secret = os.environ.get("CONFLUENT_CLOUD_API_SECRET") or "emulator-secret"
+    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+
+
 def call(url: str, body: dict[str, str] | None = None) -> dict[str, Any]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", "Authorization": credentials()}
+    request = urllib.request.Request(url, data=data, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         answer: dict[str, Any] = json.load(response)
     return answer

@@ -15,6 +15,7 @@ from ..validate import Violation
 from .auth import Authenticator, Denied, Principal, TokenGrant, token_digest
 from .config import MAX_BODY_BYTES, EmulatorConfig
 from .faults import Faults
+from .guard import HostGuard, partner_label
 from .messages import Request, Response, error, failure, json_response, single_failure
 from .requestlog import RequestLog
 from .schemas import ACTIVATE_PATH, LINK_PATH, SIGNUP_PATH, RequestSchemas
@@ -61,6 +62,7 @@ class EmulatorApp:
         self.auth = Authenticator(config.api_key, config.api_secret, clock)
         self.faults = Faults(config, clock)
         self.log = RequestLog()
+        self.guard = HostGuard.for_address(config.host, base_url)
         self._operations: dict[str, tuple[Handler, str]] = {
             SIGNUP_PATH: (self._signup, "partner:create"),
             ACTIVATE_PATH: (self._activate, "partner:create"),
@@ -79,6 +81,10 @@ class EmulatorApp:
     def handle(self, request: Request) -> Response:
         """The answer to one request (the server adds X-Request-Id and writes it)."""
         path, method = request.path, request.method
+        admin_route = path.startswith("/_emulator/")
+        refused = self._refusal(request, admin_route)
+        if refused is not None:
+            return replace(refused, logged=not admin_route)
         operation = self._operations.get(path)
         if operation is not None:
             if method != "POST":
@@ -100,6 +106,37 @@ class EmulatorApp:
             response = handler(request) if method == allowed else _not_allowed(method, path, allowed)
             return replace(response, logged=False)
         return single_failure(404, "not_found", "Not Found", f"There is no resource at {quoted(path)}")
+
+    def _refusal(self, request: Request, admin_route: bool) -> Response | None:
+        """A request from elsewhere than a client of this address, or an admin request without credentials."""
+        host = request.headers.get("host")
+        if not self.guard.host_ok(host, required=admin_route):
+            return single_failure(
+                403,
+                "host_not_allowed",
+                "Forbidden",
+                f"This emulator answers requests addressed to {self.base_url} only, not to Host "
+                f"{quoted(host or '')}",
+            )
+        if not self.guard.origin_ok(request.headers.get("origin")):
+            return single_failure(
+                403,
+                "origin_not_allowed",
+                "Forbidden",
+                "Requests sent by web pages of another origin are refused",
+            )
+        if not admin_route:
+            return None
+        who = self.auth.authenticate(request.headers.get("authorization"))
+        if isinstance(who, Denied):
+            return single_failure(
+                401,
+                "user_unauthenticated",
+                "Authentication Required",
+                "The /_emulator/ routes need the emulator's API key and secret (HTTP basic), as its API does",
+                headers=(("WWW-Authenticate", 'Basic realm="emulator"'),),
+            )
+        return None
 
     def too_large(self, length: int) -> Response:
         """The 413 for a body over MAX_BODY_BYTES (decided from Content-Length; the body is never read)."""
@@ -365,7 +402,12 @@ class EmulatorApp:
         )
 
     def _admin_state(self, request: Request) -> Response:
-        return json_response(200, self.store.snapshot())
+        state = self.store.snapshot()
+        for table in ("organizations", "entitlements"):
+            for row in state.get(table, []):
+                if isinstance(row.get("partner"), str):
+                    row["partner"] = partner_label(row["partner"])  # never the API key itself
+        return json_response(200, state)
 
     def _admin_requests(self, request: Request) -> Response:
         return json_response(200, self.log.as_json())

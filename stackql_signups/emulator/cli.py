@@ -32,7 +32,8 @@ Operations (HTTP Basic with the API key and secret, or a Bearer token from POST 
   POST /partner/v2/signup/activate
   POST /partner/v2/signup/link[?dry_run=true|false]
   POST /partner/v2/entitlements, GET /partner/v2/entitlements/{{id}}
-Admin routes (no auth; the emulator listens on loopback by default):
+Admin routes (HTTP Basic with the API key and secret; only requests addressed to the emulator's own
+address are answered, and the state shows each partner as a label, never its key):
   GET /_emulator/state, GET /_emulator/requests,
   POST /_emulator/link-tokens {{"organization_id": ...}} -> {{"token": ...}}, POST /_emulator/shutdown
 Credentials default to ${API_KEY_ENV} / ${API_SECRET_ENV} when set,
@@ -151,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(server: EmulatorServer, config: EmulatorConfig) -> int:
+    from .guard import is_loopback
     from .store import StoreError
 
     try:
@@ -167,6 +169,13 @@ def _serve(server: EmulatorServer, config: EmulatorConfig) -> int:
         return error.exit_status
     try:
         print(f"emulator listening on {server.url}", flush=True)
+        if not is_loopback(config.host):
+            print(
+                f"warning: --host {config.host} is not a loopback address: anyone who can reach this port "
+                "can use the emulator with its credentials (the defaults are public)",
+                file=sys.stderr,
+                flush=True,
+            )
         print(
             f"emulator: API key {_shown_key(config.api_key)}; state in {server.state_path}",
             file=sys.stderr,

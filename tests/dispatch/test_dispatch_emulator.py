@@ -25,6 +25,9 @@ from stackql_signups.dispatch import DispatchConfig, Outcome, RetryNotice, RunSu
 from stackql_signups.dispatch.config import AuthSettings
 from stackql_signups.dispatch.runner import arun, run
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
+from stackql_signups.emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+ADMIN = (DEFAULT_API_KEY, DEFAULT_API_SECRET)  # the /_emulator/ routes need the emulator's credentials
 
 
 @pytest.fixture
@@ -46,7 +49,7 @@ def send(
 
 
 def admin(server: EmulatorServer, path: str) -> Any:
-    return httpx.get(f"{server.url}/_emulator/{path}", timeout=5).json()
+    return httpx.get(f"{server.url}/_emulator/{path}", auth=ADMIN, timeout=5).json()
 
 
 def api_requests(server: EmulatorServer, path: str = "/partner/v2/signup") -> int:
@@ -55,7 +58,10 @@ def api_requests(server: EmulatorServer, path: str = "/partner/v2/signup") -> in
 
 def link_token(server: EmulatorServer, organization_id: str) -> str:
     answer = httpx.post(
-        f"{server.url}/_emulator/link-tokens", json={"organization_id": organization_id}, timeout=5
+        f"{server.url}/_emulator/link-tokens",
+        json={"organization_id": organization_id},
+        auth=ADMIN,
+        timeout=5,
     )
     return str(answer.json()["token"])
 

@@ -11,6 +11,9 @@ from dispatch_support import config, planned
 from stackql_signups.dispatch.pacing import MARGIN, Pacer
 from stackql_signups.dispatch.runner import run
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
+from stackql_signups.emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+ADMIN = (DEFAULT_API_KEY, DEFAULT_API_SECRET)  # the /_emulator/ routes need the emulator's credentials
 
 
 class Clock:
@@ -72,7 +75,7 @@ def test_sixteen_threads_keep_under_a_rate_limit_without_failing(tmp_path: Path)
     with EmulatorServer(emulator) as server:
         requests = [planned(n) for n in range(1, 71)]
         summary = run(requests, config(endpoint=server.url, concurrency=16), lambda outcome: None, env={})
-        log = httpx.get(f"{server.url}/_emulator/requests", timeout=5).json()["requests"]
+        log = httpx.get(f"{server.url}/_emulator/requests", auth=ADMIN, timeout=5).json()["requests"]
     assert summary.succeeded == 70
     refused = sum(1 for entry in log if entry["status"] == 429)
     assert refused <= 16  # at most the requests in flight when the budget ran out

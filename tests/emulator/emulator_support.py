@@ -47,22 +47,34 @@ def signup_body(
     return body
 
 
+def admin_auth(server: EmulatorServer | str) -> tuple[str, str]:
+    """The credentials the /_emulator/ routes need: the server's own API key and secret."""
+    return AUTH if isinstance(server, str) else (server.config.api_key, server.config.api_secret)
+
+
 def state(server: EmulatorServer | str) -> dict[str, list[dict[str, Any]]]:
     url = server if isinstance(server, str) else server.url
-    answer = httpx.get(f"{url}/_emulator/state", timeout=10)
+    answer = httpx.get(f"{url}/_emulator/state", auth=admin_auth(server), timeout=10)
     assert answer.status_code == 200
     result: dict[str, list[dict[str, Any]]] = answer.json()
     return result
 
 
 def logged(server: EmulatorServer) -> dict[str, Any]:
-    result: dict[str, Any] = httpx.get(f"{server.url}/_emulator/requests", timeout=10).json()
+    result: dict[str, Any] = httpx.get(
+        f"{server.url}/_emulator/requests", auth=admin_auth(server), timeout=10
+    ).json()
     return result
 
 
 def link_token(server: EmulatorServer | str, organization_id: str) -> str:
     url = server if isinstance(server, str) else server.url
-    answer = httpx.post(f"{url}/_emulator/link-tokens", json={"organization_id": organization_id}, timeout=10)
+    answer = httpx.post(
+        f"{url}/_emulator/link-tokens",
+        json={"organization_id": organization_id},
+        auth=admin_auth(server),
+        timeout=10,
+    )
     assert answer.status_code == 201, answer.text
     return str(answer.json()["token"])
 

@@ -59,7 +59,7 @@ def test_faults_are_decisions_in_the_response(tmp_path: Path) -> None:
 
 
 def test_admin_answers_are_not_logged_or_counted(app: EmulatorApp) -> None:
-    response = app.handle(Request("GET", "/_emulator/state"))
+    response = app.handle(Request("GET", "/_emulator/state", "", {**HEADERS, "host": "127.0.0.1"}))
     assert response.status == 200 and not response.logged and not response.api
 
 

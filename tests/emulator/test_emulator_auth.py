@@ -13,6 +13,7 @@ from emulator_support import AUTH, SIGNUP, errors, logged, signup_body, state
 from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, EmulatorServer
 from stackql_signups.emulator.auth import PARTNER_SCOPES, Authenticator, Denied, Principal, TokenGrant
 from stackql_signups.emulator.config import credentials_from
+from stackql_signups.emulator.guard import partner_label
 
 CHALLENGE = 'Basic error="invalid_key", error_description="The API Key is invalid"'
 
@@ -57,7 +58,7 @@ def test_configured_credentials_replace_the_defaults(tmp_path: Path) -> None:
         url = f"{server.url}{SIGNUP}"
         assert httpx.post(url, json=signup_body("a"), auth=("PARTNERKEY", "s3cr3t-value")).status_code == 201
         assert httpx.post(url, json=signup_body("b"), auth=AUTH).status_code == 401
-        assert state(server)["entitlements"][0]["partner"] == "PARTNERKEY"
+        assert state(server)["entitlements"][0]["partner"] == partner_label("PARTNERKEY")
 
 
 def test_credentials_come_from_flags_then_environment_then_defaults() -> None:
@@ -90,7 +91,7 @@ def test_client_credentials_token_authorizes_the_operations(server: EmulatorServ
     bearer = {"authorization": f"Bearer {grant['access_token']}"}
     created = httpx.post(f"{server.url}{SIGNUP}", json=signup_body("oauth"), headers=bearer)
     assert created.status_code == 201
-    assert state(server)["entitlements"][0]["partner"] == DEFAULT_API_KEY  # the client id is the partner
+    assert state(server)["entitlements"][0]["partner"] == partner_label(DEFAULT_API_KEY)  # the client id
 
 
 def test_client_id_and_secret_may_be_form_fields(server: EmulatorServer) -> None:
@@ -177,9 +178,9 @@ def test_no_secret_or_token_is_ever_shown(tmp_path: Path, capfd: pytest.CaptureF
         )
         httpx.post(f"{server.url}{SIGNUP}", json=signup_body("y"), auth=("key-1", "wrong-" + secret))
         org = state(server)["organizations"][0]["id"]
-        link = httpx.post(f"{server.url}/_emulator/link-tokens", json={"organization_id": org}).json()[
-            "token"
-        ]
+        link = httpx.post(
+            f"{server.url}/_emulator/link-tokens", json={"organization_id": org}, auth=("key-1", secret)
+        ).json()["token"]
         shown = json.dumps(state(server)) + json.dumps(logged(server))
     out, err = capfd.readouterr()
     for value in (secret, access, link):

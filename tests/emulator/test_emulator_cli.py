@@ -60,7 +60,7 @@ def test_help_documents_the_fault_flags() -> None:
 def test_shutdown_route_stops_the_process_with_status_0(tmp_path: Path) -> None:
     process, url = start_process("--state", str(tmp_path / "s.db"))
     assert httpx.post(f"{url}{SIGNUP}", json=signup_body(), auth=AUTH).status_code == 201
-    assert httpx.post(f"{url}/_emulator/shutdown").json() == {"status": "stopping"}
+    assert httpx.post(f"{url}/_emulator/shutdown", auth=AUTH).json() == {"status": "stopping"}
     assert process.wait(timeout=10) == 0
 
 

@@ -93,7 +93,7 @@ def test_chunked_bodies_are_accepted_and_limited(server: EmulatorServer, conn: s
         + b"0\r\n\r\n"
     )
     head = (
-        f"POST {SIGNUP} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTHORIZATION}\r\n"
+        f"POST {SIGNUP} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {AUTHORIZATION}\r\n"
         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
     )
     conn.sendall(head.encode() + chunks)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from emulator_support import (
     ACTIVATE,
+    AUTH,
     LINK,
     SIGNUP,
     entitlement,
@@ -25,6 +26,7 @@ from emulator_support import (
 )
 
 from stackql_signups.emulator import EmulatorServer
+from stackql_signups.emulator.guard import partner_label
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -65,7 +67,7 @@ def test_signup_creates_organization_user_and_entitlement(
     assert (ent["plan_id"], ent["product_id"], ent["partner"]) == (
         "confluent-cloud-payg-prod",
         "confluent-cloud-kafka-service-azure",
-        "emulator-key",
+        partner_label("emulator-key"),  # a label, never the API key itself
     )
 
 
@@ -228,9 +230,9 @@ def test_link_with_an_unknown_token_is_400_and_never_echoes_it(
 
 
 def test_link_token_for_unknown_organization_is_refused(server: EmulatorServer) -> None:
-    answer = httpx.post(f"{server.url}/_emulator/link-tokens", json={"organization_id": "nope"})
+    answer = httpx.post(f"{server.url}/_emulator/link-tokens", json={"organization_id": "nope"}, auth=AUTH)
     assert answer.status_code == 400
-    assert httpx.post(f"{server.url}/_emulator/link-tokens", json={}).status_code == 400
+    assert httpx.post(f"{server.url}/_emulator/link-tokens", json={}, auth=AUTH).status_code == 400
 
 
 def test_signup_with_an_entitlement_reference(server: EmulatorServer, client: httpx.Client) -> None:
@@ -426,7 +428,7 @@ def test_request_log_lists_api_requests_only(server: EmulatorServer, client: htt
 
 
 def test_admin_routes_refuse_other_methods(server: EmulatorServer) -> None:
-    answer = httpx.post(f"{server.url}/_emulator/state")
+    answer = httpx.post(f"{server.url}/_emulator/state", auth=AUTH)
     assert answer.status_code == 405 and answer.headers["allow"] == "GET"
 
 
@@ -443,12 +445,12 @@ def test_a_body_over_the_limit_is_413(server: EmulatorServer, client: httpx.Clie
 
 
 def test_shutdown_route_stops_an_in_process_server(server: EmulatorServer) -> None:
-    assert httpx.post(f"{server.url}/_emulator/shutdown").status_code == 200
+    assert httpx.post(f"{server.url}/_emulator/shutdown", auth=AUTH).status_code == 200
     assert server.wait(timeout=5)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         try:
-            httpx.get(f"{server.url}/_emulator/state", timeout=1)
+            httpx.get(f"{server.url}/_emulator/state", auth=AUTH, timeout=1)
         except httpx.TransportError:
             return
         time.sleep(0.05)

@@ -119,7 +119,8 @@ class Emulator:
                 env=env,
             )
         self.url = self._wait_for_url()
-        self.http = httpx.Client(base_url=self.url, timeout=10)
+        # The /_emulator/ routes need the emulator's credentials (its defaults: the env has none set).
+        self.http = httpx.Client(base_url=self.url, timeout=10, auth=("emulator-key", "emulator-secret"))
 
     def _wait_for_url(self) -> str:
         deadline = time.monotonic() + 15

@@ -236,8 +236,16 @@ class EmulatorProcess:
     def output(self) -> str:
         return self.out_path.read_text("utf-8", "replace") + self.err_path.read_text("utf-8", "replace")
 
+    @property
+    def admin_auth(self) -> tuple[str, str]:
+        """The credentials its /_emulator/ routes need: the ones it was started with."""
+        from stackql_signups.emulator.config import credentials_from
+
+        flags = dict(zip(self.flags[::2], self.flags[1::2], strict=False))
+        return credentials_from(self.env, flags.get("--api-key"), flags.get("--api-secret"))
+
     def get(self, path: str) -> Any:
-        answer = httpx.get(self.url + path, timeout=15)
+        answer = httpx.get(self.url + path, auth=self.admin_auth, timeout=15)
         answer.raise_for_status()
         return answer.json()
 
@@ -281,7 +289,7 @@ class EmulatorProcess:
         if self.process is None or self.process.poll() is not None:
             return
         try:
-            httpx.post(self.url + "/_emulator/shutdown", timeout=5)
+            httpx.post(self.url + "/_emulator/shutdown", auth=self.admin_auth, timeout=5)
             self.process.wait(timeout=10)
         except (httpx.HTTPError, subprocess.TimeoutExpired):
             self.process.kill()

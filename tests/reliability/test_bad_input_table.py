@@ -23,8 +23,9 @@ import httpx
 import pytest
 from reliability_support import CLI, RESOURCE, clean_env, require_cli, signup_body
 
-from stackql_signups.emulator import EmulatorConfig, EmulatorServer
+from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, EmulatorServer
 
+ADMIN = (DEFAULT_API_KEY, DEFAULT_API_SECRET)  # the /_emulator/ routes need the emulator's credentials
 SIGNUP = f"{RESOURCE}.signup"
 ACTIVATE = f"{RESOURCE}.activate_signup"
 LINK = f"{RESOURCE}.signup_partner_v2_link"
@@ -281,7 +282,7 @@ def run_case(case: Bad, root: Path, env: dict[str, str]) -> Seen:
         done = subprocess.run(
             [str(CLI), *args], input=case.stdin, capture_output=True, env=env, cwd=folder, timeout=120
         )
-        log = httpx.get(f"{emulator.url}/_emulator/requests", timeout=10).json()
+        log = httpx.get(f"{emulator.url}/_emulator/requests", auth=ADMIN, timeout=10).json()
     for name, _, _ in case.big:
         os.remove(folder / name)
     return Seen(
@@ -336,5 +337,5 @@ def test_the_emulator_itself_refuses_a_body_over_1_mib_with_413(tmp_path: Path) 
         )
         assert answer.status_code == 413
         assert answer.json()["errors"][0]["code"] == "request_too_large"
-        state = httpx.get(f"{emulator.url}/_emulator/state", timeout=10).json()
+        state = httpx.get(f"{emulator.url}/_emulator/state", auth=ADMIN, timeout=10).json()
         assert state["organizations"] == []

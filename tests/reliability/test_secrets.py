@@ -104,7 +104,10 @@ def test_no_command_path_shows_a_secret(
     assert created.status == 0, created.explain()
     organization = json.loads(created.stdout.splitlines()[0])[0]["organization_id"]
     answer = httpx.post(
-        f"{basic.url}/_emulator/link-tokens", json={"organization_id": organization}, timeout=10
+        f"{basic.url}/_emulator/link-tokens",
+        json={"organization_id": organization},
+        auth=basic.admin_auth,
+        timeout=10,
     )
     real_token = answer.json()["token"]
     linked = cli("link real token -v", "exec", link_sql(real_token, "link-1"), "--endpoint", basic.url, "-v")
