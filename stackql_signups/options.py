@@ -26,6 +26,7 @@ from .dispatch.config import (
 )
 from .dispatch.endpoint import is_http_url
 from .manifest.model import AuthConfig
+from .redact import url_userinfo
 
 LOCAL = "local"
 """`endpoint="local"`: the session runs the built-in emulator in this process and sends to it."""
@@ -116,6 +117,6 @@ def _check_endpoint(value: str | None) -> None:
         return
     if not isinstance(value, str) or not is_http_url(value):
         raise UsageError(
-            f"--endpoint must be an http:// or https:// URL, got {value!r}",
+            f"--endpoint must be an http:// or https:// URL, got {url_userinfo(str(value))!r}",
             hint="e.g. --endpoint http://127.0.0.1:8080, or --endpoint local for the built-in emulator",
         )

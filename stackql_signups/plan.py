@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from .bind import Call
-from .redact import MASK
+from .redact import MASK, url_userinfo
 from .sql.statements import Reference
 
 PathKey = tuple[str | int, ...]
@@ -48,7 +48,7 @@ class PlannedRequest:
         return {
             "statement": self.statement,
             "method": self.http_method,
-            "url": self.url(server),
+            "url": url_userinfo(self.url(server)),
             "headers": headers,
             "body": self.redacted_body(),
         }

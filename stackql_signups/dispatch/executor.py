@@ -18,7 +18,7 @@ import httpx
 
 from .._errors import RequestError
 from ..plan import PathKey, PlannedRequest
-from ..redact import MASK
+from ..redact import MASK, url_userinfo
 from .auth import ClientCredentialsAuth, SecretAuth, build_auth
 from .config import DispatchConfig
 from .endpoint import base_url, is_loopback
@@ -64,6 +64,7 @@ class _Dispatcher:
         self._on_retry = on_retry
         self._clock = clock
         self._auths: dict[str, SecretAuth] = {}
+        self._body_secrets: set[str] = set()  # link tokens sent: a server may echo them in a request id
         self._bases: dict[str, str] = {}
         # Shared by every thread (or task) of this executor: requests keep within the API's rate limit.
         self._pacer = Pacer(config.concurrency, clock)
@@ -103,10 +104,10 @@ class _Dispatcher:
         return self._scrubbed(f"< {status} {reason} for {request.method} {request.url}{tail}")
 
     def _scrubbed(self, line: str) -> str:
-        found: tuple[str, ...] = ()
+        found: tuple[str, ...] = tuple(self._body_secrets)
         for auth in list(self._auths.values()):
             found += auth.secrets()
-        return scrub(line, found)
+        return url_userinfo(scrub(line, found))
 
     def preflight(self, requests: Sequence[PlannedRequest]) -> None:
         """Resolve endpoints and credentials for all requests: `UsageError` before anything is sent."""
@@ -131,6 +132,8 @@ class _Dispatcher:
         content = None
         if request.body is not None:
             content = json.dumps(request.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body_secrets = _body_secrets(request.body, request.secret_paths)
+        self._body_secrets.update(body_secrets)
         context = Context(
             statement=request.statement,
             label=request.label,
@@ -140,7 +143,7 @@ class _Dispatcher:
             read_timeout=self.config.read_timeout,
             credential_hint=auth.credential_hint(),
             token_url=auth.token_url if isinstance(auth, ClientCredentialsAuth) else None,
-            secrets=_body_secrets(request.body, request.secret_paths),
+            secrets=body_secrets,
             on_conflict=self.config.on_conflict,
             organization_id=_organization_id(request.body),
         )

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from .._errors import ApiError, Location, NetworkError, RequestError
-from ..redact import MASK, MIN_SECRET_LENGTH
+from ..redact import MASK, MIN_SECRET_LENGTH, url_userinfo
 from .config import OnConflict
 from .endpoint import is_loopback, resolve
 from .outcome import Outcome, Status
@@ -55,11 +55,37 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         if len(secret) >= MIN_SECRET_LENGTH:
             text = text.replace(secret, MASK)
-    return text
+    return url_userinfo(text)
 
 
 def judge_response(response: httpx.Response, ctx: Context, attempts: int) -> Verdict:
     """The verdict on an HTTP answer: success, a retryable 429, a failure, or (5xx) an unknown outcome."""
+    return _echo_scrubbed(_judge_response(response, ctx, attempts), ctx.secrets)
+
+
+def _echo_scrubbed(verdict: Verdict, secrets: tuple[str, ...]) -> Verdict:
+    """The verdict with whatever the server echoed (request id, the row) masked where it holds a secret:
+    a server may repeat the link token or a credential it was sent."""
+    outcome = verdict.outcome
+    request_id = scrub(outcome.request_id, secrets) if outcome.request_id else outcome.request_id
+    row = scrub_value(outcome.row, secrets) if outcome.row is not None else None
+    if isinstance(outcome.error, ApiError) and outcome.error.request_id:
+        outcome.error.request_id = scrub(outcome.error.request_id, secrets)  # made here, not shared yet
+    return replace(verdict, outcome=replace(outcome, request_id=request_id, row=row))
+
+
+def scrub_value(value: Any, secrets: tuple[str, ...]) -> Any:
+    """A JSON value with every secret masked inside its strings (keys included)."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {scrub(str(k), secrets): scrub_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_value(v, secrets) for v in value]
+    return value
+
+
+def _judge_response(response: httpx.Response, ctx: Context, attempts: int) -> Verdict:
     status = response.status_code
     request_id = response.headers.get("X-Request-Id")
     if 200 <= status < 300:
@@ -145,6 +171,12 @@ def judge_existing(
 ) -> Verdict:
     """The verdict on the GET of an existing entitlement after a 409; a GET changes nothing, so a
     transport error, a 429 or a 5xx may be retried."""
+    return _echo_scrubbed(_judge_existing(response, exc, ctx, conflict), ctx.secrets)
+
+
+def _judge_existing(
+    response: httpx.Response | None, exc: BaseException | None, ctx: Context, conflict: Outcome
+) -> Verdict:
     if response is None:
         reason = _one_line(scrub(str(exc) or type(exc).__name__, ctx.secrets))
         failed = _with_hint(conflict, f"looking up the existing entitlement failed: {reason}; re-run")

@@ -151,9 +151,14 @@ def save_history(readline: Any, path: Path) -> None:
     count = readline.get_current_history_length()
     entries = [readline.get_history_item(i) for i in range(max(1, count - HISTORY_LENGTH + 1), count + 1)]
     masked = Redactor((), ())
+    text = "".join(json.dumps(masked.text(e)) + "\n" for e in entries if e)
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps(masked.text(e)) + "\n" for e in entries if e), encoding="utf-8")
+        # Only its owner may read it (what was typed may still hold something private), even if it existed.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
 
 
 def _remember_whole(readline: Any, statement: str) -> None:

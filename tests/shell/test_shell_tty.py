@@ -218,3 +218,22 @@ def test_help_meta_command(tty) -> None:
 
     assert "Traceback" not in str(shell.child.before)
     assert index == 0 and "Meta commands" in str(shell.child.before)
+
+
+def test_history_is_private_and_masks_a_token_in_any_shape(tty, env: dict[str, str]) -> None:
+    token = "hist-" + uuid.uuid4().hex + uuid.uuid4().hex[:8]
+    link = f"EXEC {RESOURCE}.signup_partner_v2_link"
+    shell = tty("-o", "json")
+    for statement in (
+        f'{link} @token="{token}";',
+        f"{link} @tokn='{token}';",
+        f"{link} @@json='{{\"token\": [\"{token}\"]}}';",
+        f"{link} @token={token};",
+    ):
+        shell.run(statement)
+    assert shell.quit() == 0
+    history = Path(env["XDG_DATA_HOME"]) / "stackql-signups" / "history"
+    assert history.stat().st_mode & 0o777 == 0o600
+    text = history.read_text(encoding="utf-8")
+    assert "signup_partner_v2_link" in text and "********" in text
+    assert token[:12] not in text and token[-12:] not in text
