@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         for step in steps:
             if step.warning:
                 print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
-        if not any(step.request is not None for step in steps):
+        if not any(step.request is not None or step.query is not None for step in steps):
             for step in steps:
                 if step.answer is not None:
                     presenter.write(step.answer)

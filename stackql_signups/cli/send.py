@@ -17,7 +17,9 @@ from ..present import Presenter
 from ..results import ResultSet
 
 if TYPE_CHECKING:
-    from ..dispatch.executor import Executor
+    from ..dispatch.executor import Executor, RetryHook
+    from ..plan import PlannedRequest
+
 
 def send_steps(steps: list[Step], presenter: Presenter, args: argparse.Namespace, registry: Registry) -> int:
     """Send the script's requests in order, printing answers and outcomes in script order."""
@@ -38,26 +40,41 @@ class Sender:
         self._report_file: IO[str] | None = None
 
     def send(self, steps: list[Step], presenter: Presenter) -> int:
-        from ..dispatch.executor import Executor
-        from ..dispatch.limits import check_body_sizes
-        from ..dispatch.runner import run
+        if any(s.query is not None for s in steps):
+            from .queries import send_with_queries
 
-        requests = [s.request for s in steps if s.request is not None]
-        report = _Reporter(presenter, [s for s in steps if s.answer is not None])
-        if not requests:
-            report.flush_answers(None)
-            return 0
-        check_body_sizes(requests)
+            return send_with_queries(self, steps, presenter)
+        return self.send_requests(steps, presenter)
+
+    def executor(self, request: PlannedRequest, on_retry: RetryHook) -> tuple[DispatchConfig, Executor]:
+        """The one keep-alive executor of this sender, made for the first request's provider."""
+        from ..dispatch.executor import Executor
+
         if self._config is None or self._executor is None:
-            config = dispatch_config(self.args, self.registry, requests[0])
+            config = dispatch_config(self.args, self.registry, request)
             self._report_file = self._open_report()
             self._config = self._stack.enter_context(endpoint_for(config, getattr(self.args, "state", None)))
             log = _verbose_line if getattr(self.args, "verbose", False) else None
             self._executor = self._stack.enter_context(
                 contextlib.closing(
-                    Executor(self._config, env=executor_env(config), on_retry=report.retry, log=log)
+                    Executor(self._config, env=executor_env(config), on_retry=on_retry, log=log)
                 )
             )
+        return self._config, self._executor
+
+    def send_requests(self, steps: list[Step], presenter: Presenter) -> int:
+        from ..dispatch.limits import check_body_sizes
+        from ..dispatch.runner import run
+
+        requests = [s.request for s in steps if s.request is not None]
+        report = _Reporter(presenter, [s for s in steps if s.answer is not None])
+        report.order = [s for s in steps if s.request is not None]
+        if not requests:
+            report.flush_answers(None)
+            return 0
+        check_body_sizes(requests)
+        self.executor(requests[0], report.retry)
+        assert self._config is not None and self._executor is not None
         report.report_file = self._report_file
         summary = run(
             requests, self._config, report.outcome, executor=self._executor, prior_rows=self.rows_by_label
@@ -97,6 +114,14 @@ class _Reporter:
         self.presenter = presenter
         self.answers = answers
         self.report_file: IO[str] | None = None
+        self.order: list[Step] = []  # the request steps, whose outcomes arrive in this order
+
+    def _shown(self, outcome: Outcome) -> ResultSet:
+        step = self.order.pop(0) if self.order else None
+        if step is not None and step.shaped:
+            return step.shown(outcome.row)
+        rows = [outcome.row] if outcome.row is not None else []
+        return ResultSet.from_records(rows, outcome.statement)
 
     def flush_answers(self, before: int | None) -> None:
         while self.answers and (before is None or self.answers[0].number < before):
@@ -108,9 +133,9 @@ class _Reporter:
         self.flush_answers(outcome.statement)
         self._record(outcome)
         where = f"statement {outcome.statement}"
+        shown = self._shown(outcome)
         if outcome.status == "succeeded":
-            rows = [outcome.row] if outcome.row is not None else []
-            self.presenter.write(ResultSet.from_records(rows, outcome.statement))
+            self.presenter.write(shown)
             request_id = f", request id {outcome.request_id}" if outcome.request_id else ""
             if outcome.existing:
                 organization = (outcome.row or {}).get("organization_id")

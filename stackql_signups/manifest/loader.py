@@ -291,7 +291,18 @@ def _method(
         response_fields=tuple(reader.object_shape(response_schema, f"{path}.response")[0])
         if response_schema is not None
         else (),
+        object_key=_object_key(reader, response, path),
     )
+
+
+def _object_key(reader: _Reader, response: Mapping[str, Any], path: str) -> str | None:
+    """`objectKey: $.data` (StackQL's): the rows of a list answer are that top-level array."""
+    key = response.get("objectKey")
+    if key is None:
+        return None
+    if not isinstance(key, str) or not re.fullmatch(r"\$\.[A-Za-z_][A-Za-z0-9_]*", key):
+        raise reader.fail(f"{path}.response.objectKey", "must be '$.<field>' (a top-level field)")
+    return key
 
 
 def _describe(reader: _Reader, schema: Any, resolved: Mapping[str, Any]) -> str:

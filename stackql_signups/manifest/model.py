@@ -41,6 +41,7 @@ class Method:
     servers: tuple[str, ...]
     security_scopes: tuple[str, ...]
     response_fields: tuple[str, ...] = ()
+    object_key: str | None = None  # the response's `objectKey` (`$.data`): where a list's rows are
 
     @functools.cached_property
     def key(self) -> str:
