@@ -78,10 +78,12 @@ class _Base:
         endpoint = self._endpoint_url or (None if self._options.endpoint == LOCAL else self._options.endpoint)
         plans = []
         for step in steps:
-            if step.request is not None:
-                config = dispatch_config(self._options, self._registry, step.request)
-                server = base_url(step.request.server, endpoint)
-                plans.append(step.request.describe(server=server, auth_scheme=config.auth.scheme))
+            requests = [step.request] if step.request is not None else []
+            requests += list(step.query.first_requests) if step.query is not None else []
+            for request in requests:
+                config = dispatch_config(self._options, self._registry, request)
+                server = base_url(request.server, endpoint)
+                plans.append(request.describe(server=server, auth_scheme=config.auth.scheme))
         return plans
 
     def _prepare(self, sql: str, vars: Mapping[str, Any] | None) -> tuple[list[Step], list[PlannedRequest]]:
@@ -103,45 +105,88 @@ class _Base:
 
     def _collect(self, steps: list[Step], outcomes: Any) -> Rows:
         """Rows in script order; the first failed statement's error is raised."""
-        by_statement = {o.statement: o for o in outcomes}
+        pending = list(outcomes)  # one per request step, in script order
         rows: Rows = []
         for step in steps:
             if step.answer is not None:
                 rows.extend(step.answer.records())
                 continue
-            outcome = by_statement.get(step.number)
-            if outcome is None:
+            if step.request is None or not pending:
                 continue
+            outcome = pending.pop(0)
             if outcome.status == "succeeded":
                 if outcome.label and outcome.row is not None:
                     self._rows_by_label[outcome.label] = outcome.row
-                if outcome.row is not None:
+                if step.shaped:
+                    rows.extend(step.shown(outcome.row).records())
+                elif outcome.row is not None:
                     rows.append(dict(outcome.row))
-            elif outcome.error is not None:
-                raise outcome.error
             else:
-                raise RequestError(f"statement {outcome.statement} was {outcome.status.replace('_', ' ')}")
+                raise _failure(outcome)
         return rows
+
+
+def _segments(steps: list[Step]) -> list[list[Step]]:
+    """The steps cut at each SELECT: runs of other statements, and each SELECT alone."""
+    parts: list[list[Step]] = []
+    for step in steps:
+        if step.query is not None or not parts or parts[-1][0].query is not None:
+            parts.append([step])
+        else:
+            parts[-1].append(step)
+    return parts
+
+
+def _failure(outcome: Any) -> Error:
+    if outcome.error is not None:
+        return outcome.error  # type: ignore[no-any-return]
+    return RequestError(f"statement {outcome.statement} was {outcome.status.replace('_', ' ')}")
 
 
 class Session(_Base):
     """A connection for Python programs: statements run with one keep-alive HTTP client."""
 
     def execute(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
-        """Run every statement of `sql`; rows of all statements in order; raises `stackql_signups.Error`."""
-        steps, requests = self._prepare(sql, vars)
+        """Run every statement of `sql`; rows of all statements in order (a SELECT's rows as dicts)."""
+        steps, _ = self._prepare(sql, vars)
+        rows: Rows = []
+        for part in _segments(steps):  # a SELECT runs at its place, after the statements before it
+            if part[0].query is not None:
+                rows.extend(self._select(part[0]))
+            else:
+                rows.extend(self._run(part))
+        return rows
+
+    def _run(self, steps: list[Step]) -> Rows:
+        requests = [s.request for s in steps if s.request is not None]
         if not requests:
             return self._collect(steps, [])
-        from .dispatch.executor import Executor
         from .dispatch.runner import run
 
-        config, env = self._config(requests[0])
-        if self._executor is None:
-            self._executor = self._stack.enter_context(contextlib.closing(Executor(config, env=env)))
+        config = self._executor_for(requests[0])
         summary = run(
             requests, config, lambda _o: None, executor=self._executor, prior_rows=self._rows_by_label
         )
         return self._collect(steps, summary.outcomes)
+
+    def _executor_for(self, request: PlannedRequest) -> DispatchConfig:
+        from .dispatch.executor import Executor
+
+        config, env = self._config(request)
+        if self._executor is None:
+            self._executor = self._stack.enter_context(contextlib.closing(Executor(config, env=env)))
+        return config
+
+    def _select(self, step: Step) -> Rows:
+        from .query.fetch import FetchFailed
+        from .query.run import run_select
+
+        assert step.query is not None
+        self._executor_for(step.query.first_requests[0])
+        try:
+            return run_select(step.query, self._executor.send).result.records()
+        except FetchFailed as failed:
+            raise _failure(failed.outcome) from None
 
     def close(self) -> None:
         self._stack.close()
@@ -160,19 +205,55 @@ class AsyncSession(_Base):
 
     async def execute(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
         """Run every statement of `sql` without blocking the event loop; raises `stackql_signups.Error`."""
-        steps, requests = self._prepare(sql, vars)
+        steps, _ = self._prepare(sql, vars)
+        rows: Rows = []
+        for part in _segments(steps):
+            if part[0].query is not None:
+                rows.extend(await self._select(part[0]))
+            else:
+                rows.extend(await self._run(part))
+        return rows
+
+    async def _run(self, steps: list[Step]) -> Rows:
+        requests = [s.request for s in steps if s.request is not None]
         if not requests:
             return self._collect(steps, [])
-        from .dispatch.executor import AsyncExecutor
         from .dispatch.runner import arun
 
-        config, env = self._config(requests[0])
-        if self._executor is None:
-            self._executor = AsyncExecutor(config, env=env)
+        config = self._executor_for(requests[0])
         summary = await arun(
             requests, config, lambda _o: None, executor=self._executor, prior_rows=self._rows_by_label
         )
         return self._collect(steps, summary.outcomes)
+
+    def _executor_for(self, request: PlannedRequest) -> DispatchConfig:
+        from .dispatch.executor import AsyncExecutor
+
+        config, env = self._config(request)
+        if self._executor is None:
+            self._executor = AsyncExecutor(config, env=env)
+        return config
+
+    async def _select(self, step: Step) -> Rows:
+        import asyncio
+
+        from .dispatch.executor import Executor
+        from .query.fetch import FetchFailed
+        from .query.run import run_select
+
+        plan = step.query
+        assert plan is not None
+        config, env = self._config(plan.first_requests[0])
+
+        def fetch_and_query() -> Rows:
+            # The pages are fetched by a sync client on a worker thread: the event loop is not blocked.
+            with Executor(config, env=env) as executor:
+                return run_select(plan, executor.send).result.records()
+
+        try:
+            return await asyncio.to_thread(fetch_and_query)
+        except FetchFailed as failed:
+            raise _failure(failed.outcome) from None
 
     async def close(self) -> None:
         if self._executor is not None:
