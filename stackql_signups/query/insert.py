@@ -33,17 +33,15 @@ class Returning:
 
     def present(self, row: Mapping[str, Any] | None, statement: int) -> ResultSet:
         """The RETURNING row(s) computed over the API's answer, in SQLite like a SELECT."""
-        from .run import _json
-
         with Database(()) as db:
             db.create(_ROW_TABLE, self.columns)
             if row is not None:
                 db.load(_ROW_TABLE, [row])
             names, rows = db.run(self.sql)
-        shown = tuple(
-            tuple(_json(v) if n in self.json_names else v for n, v in zip(names, r, strict=True))
-            for r in rows
-        )
+            shown = tuple(
+                tuple(db.decode(v) if n in self.json_names else v for n, v in zip(names, r, strict=True))
+                for r in rows
+            )
         return ResultSet(names, shown, statement)
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from ..results import ResultSet
 from .fetch import MAX_PAGES, Send, fetch_rows
@@ -25,7 +23,7 @@ def run_select(plan: SelectPlan, send: Send) -> SelectResult:
     """Fetch, load and query; `FetchFailed` when a request fails (nothing partial is shown)."""
     warnings: list[str] = []
     requests = 0
-    with Database(plan.fetches) as db:
+    with Database(plan.fetches, plan.opaque) as db:
         for fetch in plan.fetches:
             fetched = fetch_rows(fetch, send)
             requests += fetched.requests
@@ -37,28 +35,13 @@ def run_select(plan: SelectPlan, send: Send) -> SelectResult:
             db.load(fetch.table, fetched.rows)
         try:
             names, rows = db.run(plan.sql)
-        except (
-            SqlProblem
-        ) as exc:  # checked on empty tables already; data can still break it (a bad JSON path)
+        except SqlProblem as exc:  # checked on empty tables; data can still break it (a bad JSON path)
             from .._errors import BindError
 
             raise BindError(f"statement {plan.statement}: {exc.message}") from None
-    converted = tuple(_row(row, plan.json_columns) for row in rows)
-    return SelectResult(
-        ResultSet(names or plan.columns, converted, plan.statement), requests, tuple(warnings)
-    )
-
-
-def _row(row: tuple[Any, ...], json_columns: frozenset[int]) -> tuple[Any, ...]:
-    if not json_columns:
-        return row
-    return tuple(_json(v) if i in json_columns else v for i, v in enumerate(row))
-
-
-def _json(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
+        positions = plan.json_columns
+        if positions:
+            decode = db.decode
+            rows = [tuple(decode(v) if i in positions else v for i, v in enumerate(r)) for r in rows]
+    result = ResultSet(names or plan.columns, tuple(rows), plan.statement)
+    return SelectResult(result, requests, tuple(warnings))

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from .select import Fetch
 
 _NAMED = re.compile(r"^no such (column|function): (.+)$")
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_MISSING = object()
 
 
 class SqlProblem(Exception):
@@ -33,7 +35,7 @@ def cell(column: Column, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _encode(value)
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (int, float, str)):
@@ -44,10 +46,14 @@ def cell(column: Column, value: Any) -> Any:
 class Database:
     """One query's tables; closed (and gone) when the query is done."""
 
-    def __init__(self, fetches: Sequence[Fetch]) -> None:
+    def __init__(self, fetches: Sequence[Fetch], opaque: frozenset[str] = frozenset()) -> None:
         self._db = sqlite3.connect(":memory:", isolation_level=None)
         self._db.execute("PRAGMA trusted_schema=OFF")
         self._columns: dict[str, tuple[Column, ...]] = {}
+        # JSON text written for object cells -> the object: a result cell that is such a cell unchanged
+        # is given back without parsing it again.
+        self.decoded: dict[str, Any] = {}
+        self._opaque = opaque  # object columns stored as placeholders (the query never reads them)
         for fetch in fetches:
             self.create(fetch.table, fetch.columns)
 
@@ -58,11 +64,40 @@ class Database:
 
     def load(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
         columns = self._columns[table]
-        marks = ", ".join("?" for _ in columns)
-        self._db.executemany(
-            f"INSERT INTO {_quote(table)} VALUES ({marks})",
-            ([cell(c, row.get(c.name)) for c in columns] for row in rows),
-        )
+        names = [c.name for c in columns]
+        objects = [(i, c.name in self._opaque) for i, c in enumerate(columns) if c.is_json]
+        memo = self.decoded
+        rows = list(rows)
+
+        def fast(row: Mapping[str, Any]) -> list[Any]:
+            values = [row.get(n) for n in names]
+            for i, opaque in objects:
+                value = values[i]
+                if value is not None:
+                    # A placeholder starts with NUL, which JSON text never does: it cannot meet real text.
+                    text = values[i] = f"\x00{len(memo)}" if opaque else _encode(value)
+                    memo[text] = value
+            return values
+
+        sql = f"INSERT INTO {_quote(table)} VALUES ({', '.join('?' for _ in columns)})"
+        try:
+            self._db.executemany(sql, (fast(row) for row in rows))
+        except (sqlite3.ProgrammingError, sqlite3.InterfaceError, TypeError):
+            # A value of an unexpected type (an object where the schema says string): every cell converted.
+            self._db.execute(f"DELETE FROM {_quote(table)}")
+            self._db.executemany(sql, ([cell(c, row.get(c.name)) for c in columns] for row in rows))
+
+    def decode(self, value: Any) -> Any:
+        """A JSON cell of a result as the value it was loaded from (JSON text SQLite made is parsed)."""
+        if not isinstance(value, str):
+            return value
+        found = self.decoded.get(value, _MISSING)
+        if found is not _MISSING:
+            return found
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
 
     def columns_of(self, sql: str) -> tuple[str, ...]:
         """The result's column names (the tables may be empty: this checks names before anything is sent)."""

@@ -162,6 +162,34 @@ def test_sql_features_over_the_rows(cli: Any, world: World) -> None:
             [{"org": org_of(next(e for e in world.entitlements if e["external_id"] == "ext-07"))}],
         ),
     ]
+    ent = next(e for e in world.entitlements if e["external_id"] == "ext-07")
+    checks += [
+        # Object columns shown as they are, renamed, or read inside SQL all give the same values.
+        (
+            f"SELECT sso_config AS c, sso_config FROM {ORGS} WHERE name = 'Customer 05'",
+            [
+                {"c": {"kind": "AzureSSOConfig", "tenant_id": "tenant-5"}}
+                | {"sso_config": {"kind": "AzureSSOConfig", "tenant_id": "tenant-5"}}
+            ],
+        ),
+        (
+            f"SELECT count(*) AS n FROM {ENTS}"
+            " WHERE organization IS NOT NULL AND metadata ->> '$.self' LIKE 'http%'",
+            [{"n": 35}],
+        ),
+        (
+            f"SELECT organization FROM {ENTS} WHERE id = '{ent['id']}'",
+            [
+                {
+                    "organization": {
+                        "id": org_of(ent),
+                        "related": f"{world.url}/partner/v2/organizations/{org_of(ent)}",
+                        "resource_name": f"crn://confluent.cloud/organization={org_of(ent)}",
+                    }
+                }
+            ],
+        ),
+    ]
     for sql, expected in checks:
         assert rows(cli, world, sql) == expected, sql
 
