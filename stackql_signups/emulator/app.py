@@ -525,7 +525,7 @@ _TOKEN_PREFIX = "after:"
 
 def _page_size(values: list[str] | None, errors: list[dict[str, Any]]) -> int:
     """`page_size`: absent (10) or an integer from 1 to 100; anything else adds an error."""
-    if not values:
+    if not values or values == [""]:  # empty, as a filled-in template leaves it: the default
         return DEFAULT_PAGE_SIZE
     text = values[-1]
     if text.isdigit() and 1 <= int(text) <= MAX_PAGE_SIZE and len(values) == 1:
@@ -548,7 +548,7 @@ def _token_for(position: int) -> str:
 
 
 def _page_position(values: list[str] | None, errors: list[dict[str, Any]]) -> int:
-    if not values:
+    if not values or values == [""]:  # empty: the first page
         return 0
     token = values[-1]
     try:

@@ -4,6 +4,7 @@ SQL that SQLite runs over the fetched rows (sqlglot reads and writes the sqlite 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -105,6 +106,7 @@ def plan_select(
                 request=select_request(query.source.number, method, params),
             )
         )
+    _name_as_written(tree, query.text)
     sql = tree.sql(dialect="sqlite", normalize_functions="lower")
     with Database(fetches) as db:
         try:
@@ -113,6 +115,51 @@ def plan_select(
             raise _unknown_name(exc, occurrences, where) from None
     positions = _json_positions(tree, names, occurrences)
     return SelectPlan(query.source.number, sql, tuple(fetches), names, positions, _opaque(tree, occurrences))
+
+
+def _name_as_written(tree: exp.Expr, text: str) -> None:
+    """Name each computed result column by its text as written (`COUNT(*)`), as SQLite itself would.
+
+    sqlglot rewrites the SQL it writes (function names change case), and SQLite names an unaliased
+    column after that text; the user's own spelling is found again among the tokens of the SELECT list.
+    """
+    if not isinstance(tree, exp.Select):
+        return
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = Dialect.get_or_raise("sqlite").tokenize(text)
+    except Exception:  # only a nicer name is lost; parsing already succeeded
+        return
+    depth, start = 0, None
+    items: list[list[Any]] = []
+    for token in tokens:
+        kind = token.token_type
+        if start is None:
+            if depth == 0 and kind == TokenType.SELECT:
+                start = token
+                items.append([])
+            depth += kind == TokenType.L_PAREN
+            depth -= kind == TokenType.R_PAREN
+            continue
+        if depth == 0 and kind in (TokenType.FROM, TokenType.SEMICOLON):
+            break
+        if depth == 0 and kind == TokenType.COMMA:
+            items.append([])
+            continue
+        if not items[-1] and depth == 0 and kind in (TokenType.DISTINCT, TokenType.ALL):
+            continue
+        depth += kind == TokenType.L_PAREN
+        depth -= kind == TokenType.R_PAREN
+        items[-1].append(token)
+    if len(items) != len(tree.expressions) or not all(items):
+        return
+    for projection, item in zip(list(tree.expressions), items, strict=True):
+        if isinstance(projection, (exp.Alias, exp.Column, exp.Star)):
+            continue
+        written = text[item[0].start : item[-1].end + 1]
+        projection.replace(exp.alias_(projection.copy(), exp.to_identifier(written, quoted=True)))
 
 
 def _opaque(tree: exp.Expr, occurrences: list[_Occurrence]) -> frozenset[str]:

@@ -75,6 +75,26 @@ def test_count_of_one_organizations_entitlements_pushes_the_dotted_parameter(cli
     assert f"organization.id={organization_id}" in line
 
 
+def test_result_columns_are_named_as_written_even_without_rows(cli: Any, world: World) -> None:
+    sql = f"SELECT COUNT(*), Max(name), name AS n FROM {ORGS} WHERE name = 'nobody'"
+    assert rows(cli, world, sql) == [{"COUNT(*)": 0, "Max(name)": None, "n": None}]
+    done = run(cli, world, f"SELECT id, upper(name) FROM {ORGS} WHERE name = 'nobody'", "-o", "csv")
+    assert done.stdout == "id,upper(name)\n"
+
+
+def test_the_docs_list_query_with_empty_paging_values(cli: Any, world: World) -> None:
+    # The provider docs' list template, filled in with no page size or token.
+    sql = (
+        f"SELECT id, name FROM {ORGS}\n"
+        "WHERE page_size = '{{ page_size }}'\nAND page_token = '{{ page_token }}';"
+    )
+    done = cli.run(
+        "exec", sql, "--var", "page_size=", "--var", "page_token=", "--endpoint", world.url, "-o", "json"
+    )
+    assert done.status == 0, done.explain()
+    assert len(json.loads(done.stdout)) == 30
+
+
 def test_join_lists_each_organization_with_its_external_ids(cli: Any, world: World) -> None:
     sql = (
         f"SELECT o.name, e.external_id FROM {ORGS} o JOIN {ENTS} e"
