@@ -37,7 +37,7 @@ class Step:
     """What one statement became: an answer to print, a request to send, or a query to run.
 
     An INSERT of several rows is several steps of one number; `shaped` ones show their answer through
-    `returning` (or show nothing without RETURNING, as StackQL).
+    `returning` (or show nothing without RETURNING, as StackQL). A `query` (SELECT) runs at its place.
     """
 
     number: int
@@ -48,13 +48,12 @@ class Step:
     returning: Returning | None = None
     shaped: bool = False
 
-    def shown(self, row: dict[str, Any] | None) -> ResultSet:
-        """What a succeeded request's answer shows: the row itself, or what RETURNING makes of it."""
-        if not self.shaped:
-            return ResultSet.from_records([row] if row is not None else [], self.number)
+    def shaped_row(self, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        """What an INSERT row's answer shows: its RETURNING row, or nothing without RETURNING."""
         if self.returning is None:
-            return ResultSet((), (), self.number)
-        return self.returning.present(row, self.number)
+            return None
+        records = self.returning.present(row, self.number).records()
+        return records[0] if records else None
 
 
 class Validators:

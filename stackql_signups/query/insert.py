@@ -30,6 +30,7 @@ class Returning:
     sql: str
     columns: tuple[Column, ...]
     json_names: frozenset[str]
+    names: tuple[str, ...] = ()  # the result's column names
 
     def present(self, row: Mapping[str, Any] | None, statement: int) -> ResultSet:
         """The RETURNING row(s) computed over the API's answer, in SQLite like a SELECT."""
@@ -81,12 +82,13 @@ def plan_insert(
         )
     _check_columns(method, names, where)
     rows = _source_rows(tree, len(names), where)
+    returning = _returning(tree, target, where)
+    shown = returning.names if returning is not None else ()
     requests = []
     for number, row in enumerate(rows, start=1):
         body = _body(method, names, row, where, number if len(rows) > 1 else None)
         _validate(target, method, body, where)
-        requests.append(_request(query.source.number, method, body))
-    returning = _returning(tree, target, where)
+        requests.append(_request(query.source.number, method, body, shown))
     return InsertPlan(tuple(requests), returning)
 
 
@@ -168,7 +170,9 @@ def _validate(target: Target, method: Method, body: dict[str, Any], where: Locat
         )
 
 
-def _request(statement: int, method: Method, body: dict[str, Any]) -> PlannedRequest:
+def _request(
+    statement: int, method: Method, body: dict[str, Any], columns: tuple[str, ...]
+) -> PlannedRequest:
     return PlannedRequest(
         statement=statement,
         method_key=method.key,
@@ -184,6 +188,7 @@ def _request(statement: int, method: Method, body: dict[str, Any]) -> PlannedReq
         body=body,
         secret_paths=(),
         references=(),
+        columns=columns,  # what RETURNING shows (nothing without it)
     )
 
 
@@ -202,9 +207,9 @@ def _returning(tree: exp.Insert, target: Target, where: Location) -> Returning |
     json_names = frozenset(c.name for c in columns if c.is_json and c.name not in computed)
     returning = Returning(sql, columns, json_names)
     try:
-        returning.present(None, 0)  # names and functions checked now, before anything is sent
+        names = returning.present(None, 0).columns  # names and functions checked now, before sending
     except SqlProblem as exc:
         raise BindError(
             f"RETURNING: {exc.message}", location=where, hint="columns: " + ", ".join(c.name for c in columns)
         ) from None
-    return returning
+    return Returning(sql, columns, json_names, names)

@@ -5,16 +5,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..manifest import Method
-from ..plan import PlannedRequest
+from ..plan import PlannedRequest, query_text
 from ..sql.statements import Scalar
 
 _ACCEPT = (("Accept", "application/json"),)
-
-
-def text(value: Scalar) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
 
 
 def select_request(
@@ -27,9 +21,9 @@ def select_request(
         parameter = method.parameter(name)
         if parameter is not None and parameter.location == "path":
             # Percent-encoded: a value is data, it cannot add path segments or a query.
-            path = path.replace("{" + name + "}", quote(text(value), safe=""))
+            path = path.replace("{" + name + "}", quote(query_text(value), safe=""))
         else:
-            query.append((name, text(value)))
+            query.append((name, query_text(value)))
     return PlannedRequest(
         statement=statement,
         method_key=method.key,

@@ -150,3 +150,31 @@ def test_async_api_selects_too(world: World) -> None:
     import asyncio
 
     assert asyncio.run(_async_count(world.url)) == [{"n": 35}]
+
+
+@pytest.mark.parametrize("on_error", ["stop", "continue"])
+def test_a_select_after_a_failed_statement_follows_on_error(cli: Any, world: World, on_error: str) -> None:
+    duplicate = (
+        f"INSERT INTO {ENTS} (external_id, name, plan_id, product_id)"
+        f" SELECT 'ext-01', 'Dup', '{PLAN}', '{PRODUCT}';"
+    )
+    done = cli.run(
+        "exec",
+        duplicate + f" SELECT count(*) AS n FROM {ENTS};",
+        "--endpoint",
+        world.url,
+        "--on-error",
+        on_error,
+        "-o",
+        "json",
+    )
+    assert done.status == 1, done.explain()
+    assert "409" in done.stderr
+    if on_error == "stop":
+        assert done.stdout.splitlines() == ["[]", "[]"]  # one array per statement, as for EXEC
+        assert (
+            "not sent" in done.stderr
+            and "2 statements: 0 succeeded, 1 failed, 0 unknown, 1 not sent" in done.stderr
+        )
+    else:
+        assert [json.loads(line) for line in done.stdout.splitlines()] == [[], [{"n": 35}]]
