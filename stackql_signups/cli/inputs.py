@@ -195,35 +195,12 @@ MAX_EXPANDED_VALUES = 10_000_000
 
 
 def check_expansion(data: Any, what: str) -> None:
-    """Refuse data that contains itself (`a: &a [*a]`) or whose aliases expand past MAX_EXPANDED_VALUES.
+    """Refuse data that contains itself (`a: &a [*a]`) or whose aliases expand past MAX_EXPANDED_VALUES."""
+    from ..datacheck import data_problem
 
-    Linear in the distinct values: each shared value is measured once."""
-    sizes: dict[int, int] = {}
-    open_ids: set[int] = set()
-
-    def size(value: Any, depth: int) -> int:
-        if not isinstance(value, (dict, list)):
-            return 1
-        key = id(value)
-        if key in sizes:
-            return sizes[key]
-        if key in open_ids:
-            raise UsageError(f"{what} has a value that contains itself (a YAML alias loop)")
-        if depth > 500:
-            raise UsageError(f"{what} is nested too deeply")
-        open_ids.add(key)
-        items = value.values() if isinstance(value, dict) else value
-        total = 1 + sum(size(item, depth + 1) for item in items)
-        open_ids.discard(key)
-        if total > MAX_EXPANDED_VALUES:
-            raise UsageError(
-                f"{what} expands to more than {MAX_EXPANDED_VALUES:,} values (YAML aliases)",
-                hint="write the data out instead of repeating aliases",
-            )
-        sizes[key] = total
-        return total
-
-    size(data, 0)
+    problem = data_problem(data, MAX_EXPANDED_VALUES)
+    if problem is not None:
+        raise UsageError(f"{what}: {problem}", hint="write the data out instead of repeating aliases")
 
 
 def number_problem(exc: ValueError) -> str:

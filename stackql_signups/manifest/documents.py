@@ -53,10 +53,12 @@ def load(path: Path) -> Any:
 def _parse_yaml(path: Path) -> Any:
     import yaml  # costly to import: only when the cache misses
 
+    from ..datacheck import data_problem
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         text = path.read_text(encoding="utf-8")
-        return yaml.load(text, Loader=loader)
+        document = yaml.load(text, Loader=loader)
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read the manifest file ({exc.strerror})") from None
     except UnicodeDecodeError:
@@ -66,6 +68,17 @@ def _parse_yaml(path: Path) -> Any:
         where = f" at line {mark.line + 1}, col {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ManifestError(f"{path}: not valid YAML{where}: {problem}") from None
+    except (ValueError, RecursionError) as exc:  # an over-long integer; nesting deeper than Python goes
+        raise ManifestError(f"{path}: not usable YAML: {str(exc)[:120]}") from None
+    # Checked before anything is cached: the cache holds JSON, and only JSON that is worth keeping.
+    problem = data_problem(document, MAX_MANIFEST_VALUES, json_only=True)
+    if problem is not None:
+        raise ManifestError(f"{path}: the manifest is not plain JSON data: {problem}")
+    return document
+
+
+MAX_MANIFEST_VALUES = 2_000_000
+"""A manifest written out (aliases expanded) holds at most this many values; the shipped one ~3,000."""
 
 
 def _write_quietly(target: Path, text: str) -> None:

@@ -135,6 +135,27 @@ def load_provider(root: Path, provider_file: Path) -> Provider:
     )
 
 
+def _inside_registry(provider: Provider, ref: str) -> Path:
+    """The service file a provider's `$ref` names, refused unless it is a regular file inside the registry
+    folder: a manifest must not read `../../etc/passwd`, an absolute path or a device."""
+    import stat
+
+    root = Path(provider.root).resolve()
+    where = f"{provider.source}: providerServices $ref {ref!r}"
+    if Path(ref).is_absolute() or "\x00" in ref:
+        raise ManifestError(f"{where} must be a path inside the registry folder {root}")
+    path = (root / ref).resolve()
+    if not path.is_relative_to(root):
+        raise ManifestError(f"{where} leaves the registry folder {root}")
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise ManifestError(f"{where}: cannot read {path} ({exc.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise ManifestError(f"{where}: {path} is not a regular file")
+    return path
+
+
 def _auth(reader: _Reader, doc: Mapping[str, Any]) -> AuthConfig | None:
     config = doc.get("config", {})
     auth = reader.mapping(config, "config").get("auth") if config else None
@@ -159,7 +180,7 @@ def _auth(reader: _Reader, doc: Mapping[str, Any]) -> AuthConfig | None:
 
 
 def load_service(provider: Provider, entry: ServiceEntry) -> Service:
-    path = Path(provider.root) / entry.path
+    path = _inside_registry(provider, entry.path)
     source = str(path)
     reader = _Reader(documents.load(path), source)
     doc = reader.mapping(reader.document, "(document)")
