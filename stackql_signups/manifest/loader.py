@@ -149,8 +149,8 @@ def _inside_registry(provider: Provider, ref: str) -> Path:
         raise ManifestError(f"{where} leaves the registry folder {root}")
     try:
         mode = path.stat().st_mode
-    except OSError as exc:
-        raise ManifestError(f"{where}: cannot read {path} ({exc.strerror})") from None
+    except OSError:
+        return path  # reading it says what is wrong, naming the file
     if not stat.S_ISREG(mode):
         raise ManifestError(f"{where}: {path} is not a regular file")
     return path
