@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ._errors import BindError, Location
@@ -86,12 +85,33 @@ def _filter(result: ResultSet, statement: Show, where: Location) -> ResultSet:
 
 def _matches(text: str, op: str, value: str) -> bool:
     if op == "LIKE":
-        return re.fullmatch(_like_to_regex(value), text, re.IGNORECASE | re.DOTALL) is not None
+        return like(text, value)
     return (text == value) == (op == "=")
 
 
-def _like_to_regex(pattern: str) -> str:
-    return "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+def like(text: str, pattern: str) -> bool:
+    """SQL LIKE, case-insensitive (`%` any run, `_` one character), in at most len(text) * len(pattern)
+    steps: the pieces between `%` are found leftmost in turn, never by backtracking (a regular expression
+    for `%a%a%a...` takes exponential time on a near miss)."""
+    text, pattern = text.lower(), pattern.lower()
+    first, *rest = pattern.split("%")
+    if not rest:
+        return len(text) == len(first) and _piece_at(text, 0, first)
+    *middle, last = rest
+    end = len(text) - len(last)
+    if end < len(first) or not _piece_at(text, 0, first) or not _piece_at(text, end, last):
+        return False
+    position = len(first)
+    for piece in middle:
+        found = next((i for i in range(position, end - len(piece) + 1) if _piece_at(text, i, piece)), -1)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
+
+
+def _piece_at(text: str, start: int, piece: str) -> bool:
+    return all(p == "_" or p == text[start + k] for k, p in enumerate(piece))
 
 
 def describe(

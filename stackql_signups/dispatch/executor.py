@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from .._errors import RequestError
+from .._errors import NetworkError, RequestError
 from ..plan import PathKey, PlannedRequest
 from ..redact import MASK, url_userinfo
 from .auth import ClientCredentialsAuth, SecretAuth, build_auth
@@ -221,7 +221,7 @@ class Executor(_Dispatcher):
                 prepared.method, prepared.url, headers=prepared.headers, content=prepared.content
             )
             try:
-                response = self._client.send(main, auth=prepared.auth)
+                response = _bounded(self._client.send(main, auth=prepared.auth, stream=True))
                 self._pacer.observe(response.status_code, response.headers)
             except (httpx.HTTPError, RequestError) as exc:
                 verdict = self._judge(prepared, attempt, main, None, exc)
@@ -309,7 +309,7 @@ class AsyncExecutor(_Dispatcher):
                 prepared.method, prepared.url, headers=prepared.headers, content=prepared.content
             )
             try:
-                response = await self._client.send(main, auth=prepared.auth)
+                response = await _abounded(await self._client.send(main, auth=prepared.auth, stream=True))
                 self._pacer.observe(response.status_code, response.headers)
             except (httpx.HTTPError, RequestError) as exc:
                 verdict = self._judge(prepared, attempt, main, None, exc)
@@ -374,3 +374,56 @@ def _body_secrets(body: Any, paths: tuple[PathKey, ...]) -> tuple[str, ...]:
     for path in paths:
         walk(body, path)
     return tuple(found)
+
+
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+"""Largest answer read (16 MiB; the API's are a few KiB): a larger one is refused as it arrives."""
+
+
+def _too_large(response: httpx.Response) -> NetworkError:
+    return NetworkError(
+        f"the answer ({response.status_code}) is larger than the limit of {MAX_RESPONSE_BYTES} bytes; "
+        "it was not read, so the outcome is unknown",
+        outcome_unknown=True,
+        hint="check with the API whether the request took effect before sending it again",
+    )
+
+
+def _declared_too_large(response: httpx.Response) -> bool:
+    length = response.headers.get("Content-Length", "")
+    return length.isdigit() and int(length) > MAX_RESPONSE_BYTES
+
+
+def _bounded(response: httpx.Response) -> httpx.Response:
+    """A streamed response read to the end, or refused once past MAX_RESPONSE_BYTES (never held whole)."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        if _declared_too_large(response):
+            raise _too_large(response)
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise _too_large(response)
+            chunks.append(chunk)
+    finally:
+        response.close()
+    response._content = b"".join(chunks)  # what Response.read() keeps; httpx has no public setter
+    return response
+
+
+async def _abounded(response: httpx.Response) -> httpx.Response:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        if _declared_too_large(response):
+            raise _too_large(response)
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise _too_large(response)
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    response._content = b"".join(chunks)
+    return response

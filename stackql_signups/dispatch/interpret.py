@@ -341,7 +341,8 @@ def judge_exception(
     where = Location(statement=ctx.statement)
     if isinstance(exc, RequestError):  # raised by the auth flow: the token was refused
         exc.location = exc.location or where
-        outcome = Outcome(ctx.statement, ctx.label, "failed", error=exc, attempts=attempts)
+        status: Status = "unknown" if isinstance(exc, NetworkError) and exc.outcome_unknown else "failed"
+        outcome = Outcome(ctx.statement, ctx.label, status, error=exc, attempts=attempts)
         # A rate-limited token request sent nothing to the API: as safe to retry as any 429.
         limited = isinstance(exc, ApiError) and exc.status == 429
         return Verdict(outcome, "429 Too Many Requests (token endpoint)" if limited else None)
