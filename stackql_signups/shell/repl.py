@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -43,9 +44,13 @@ class Shell:
         self.presenter = presenter
         self.completer = Completer(session.registry)
         self.failed = False
+        self.status = 0  # the worst exit status so far: 2 for bad input, as exec gives it
+        self.statements = 0  # statements run so far: a piped script's errors name their place in it
 
     def run_statement(self, text: str) -> None:
         """Prepare and run one complete statement; an error is shown and the shell goes on."""
+        offset = self.statements
+        self.statements += max(1, count_statements(text))
         try:
             steps = self.session.prepare(text, self.variables)
             self.completer.default_provider = self.session.default_provider
@@ -57,8 +62,12 @@ class Shell:
                 print(summary.describe(), file=sys.stderr)
                 if summary.exit_status != 0:
                     self.failed = True
+                    self.status = max(self.status, summary.exit_status)
         except Error as exc:
             self.failed = True
+            self.status = max(self.status, exc.exit_status)
+            if offset and exc.location is not None and exc.location.statement is not None:
+                exc.location = dataclasses.replace(exc.location, statement=exc.location.statement + offset)
             print(exc.describe(), file=sys.stderr)
 
     def meta(self, line: str) -> bool:
@@ -189,4 +198,14 @@ def scripted(shell: Shell, stream: TextIO) -> int:
     if buffer.strip():
         shell.run_statement(buffer)
     shell.close()
-    return 1 if shell.failed else 0
+    return shell.status if shell.failed else 0
+
+
+def count_statements(text: str) -> int:
+    """How many statements `text` holds (as the script splitter cuts it: quotes and comments kept whole)."""
+    from ..sql.splitter import has_code, split
+
+    try:
+        return sum(1 for chunk in split(text) if has_code(chunk.text))
+    except Error:
+        return 1

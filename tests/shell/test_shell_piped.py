@@ -39,7 +39,8 @@ def test_piped_statements_run_in_order_and_errors_do_not_stop_the_rest(
 
     result = run_cli("shell", "--endpoint", module_emulator.url, "-o", "jsonl", stdin=script)
 
-    assert result.status == 1, result.explain()  # a statement failed
+    assert result.status == 2, result.explain()  # a statement was bad input: 2, as exec says it
+    assert "(statement 3, line 1" in result.stderr  # numbered by its place in the piped script
     rows = result.json_lines()  # stdout holds results only
     assert [r.get("MethodName") for r in rows[:3]] == ["activate_signup", "signup", "signup_partner_v2_link"]
     signed_up = rows[3]
