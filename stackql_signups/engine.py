@@ -147,6 +147,7 @@ def _steps(
         if isinstance(statement, Exec):
             call = binder.bind(statement)
             validators.check(call, binder, statement)
+            _refuse_placeholders(call, binder, statement)
             warning = None
             if "AWAIT" in statement.hints:
                 warning = f"method {call.method.name} is not awaitable; the AWAIT hint is ignored"
@@ -175,3 +176,26 @@ def _steps(
             yield Step(number, answer=insert_template(statement, registry, binder.default_provider, where))
         elif isinstance(statement, Unsupported):
             unsupported(statement, registry, binder.default_provider, where)
+
+
+def _refuse_placeholders(call: Call, binder: Binder, statement: Exec) -> None:
+    """A value still reading PASTE-...-HERE would reach the API as real data: refused, naming the field."""
+    from .placeholders import placeholder_in
+
+    params = {name: value for name, value in (*call.query, *call.path_params)}
+    found = placeholder_in(call.body, "") if call.body is not None else None
+    found = found or placeholder_in(params)
+    if found is None:
+        return
+    field, text = found
+    shown = "a placeholder" if binder_secret(call, field) else repr(text)
+    raise ValidationError(
+        f"{field} still holds {shown}, not a real value",
+        location=binder.where(statement),
+        hint="put the real value in the data file or --var (examples: copy link.yaml to link.local.yaml)",
+    )
+
+
+def binder_secret(call: Call, field: str) -> bool:
+    """Whether `field` is one of the call's secret fields (its placeholder text is not repeated either)."""
+    return any(".".join(map(str, path)) == field for path in call.secret_paths)

@@ -65,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(command)
+    unknown = _unknown_flag(parser, command, argv)
+    if unknown is not None:
+        print(unknown.describe(), file=sys.stderr)
+        return unknown.exit_status
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
@@ -80,6 +84,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     return status
+
+
+def _unknown_flag(parser: argparse.ArgumentParser, command: str | None, argv: list[str]) -> Error | None:
+    """A flag the command does not have, with the nearest one it has (`--dry-run` -> `--dryrun`).
+
+    argparse alone prints the top-level usage for a subcommand's unknown flag, which names no flag."""
+    import difflib
+    import re
+
+    from .._errors import UsageError
+
+    sub = next(
+        (
+            choice
+            for action in parser._actions
+            if isinstance(action, argparse._SubParsersAction)
+            for name, choice in action.choices.items()
+            if name == command
+        ),
+        None,
+    )
+    if sub is None:
+        return None
+    known = [option for action in sub._actions for option in action.option_strings]
+    for arg in argv:
+        if arg == "--":
+            break
+        flag = arg.split("=", 1)[0]
+        if not re.fullmatch(r"--[A-Za-z][A-Za-z0-9_-]*", flag):
+            continue  # not a flag: a query may start with a `--` comment
+        if flag in known or any(k.startswith(flag) for k in known):
+            continue  # argparse takes unambiguous prefixes of long flags
+        close = difflib.get_close_matches(flag, [k for k in known if k.startswith("--")], n=1, cutoff=0.6)
+        suggestion = f"did you mean {close[0]}? " if close else ""
+        return UsageError(
+            f"{command} has no flag {flag}", hint=f"{suggestion}stackql-signups {command} --help lists them"
+        )
+    return None
 
 
 if __name__ == "__main__":

@@ -255,6 +255,16 @@ CASES: list[Bad] = [
     Bad("flag-query-and-file", "flag", ("exec", VALID, "-i", "{dir}/q.iql"), ("not both",),
         files=(("q.iql", VALID.encode()),)),
     Bad("flag-delimiter", "flag", ("exec", VALID, "-d", ";;"), ("must be one character",)),
+    Bad("flag-dry-run-misspelt", "flag", ("exec", VALID, "--dry-run"), ("exec has no flag --dry-run", "did you mean --dryrun?")),
+    Bad("flag-endpoint-misspelt", "flag", ("exec", VALID, "--endpont", "http://127.0.0.1:9"), ("did you mean --endpoint?",)),
+    Bad("flag-on-conflict-on-show", "flag", ("exec", "SHOW PROVIDERS;", "--on-conflict", "skip"), ("must be fail or existing",)),
+    Bad("flag-concurrency-on-show", "flag", ("exec", "SHOW PROVIDERS;", "--concurrency", "0"), ("between 1 and 64",)),
+    Bad("file-data-placeholder-token", "file", ("exec", "-i", "{dir}/link.iql", "-q", "{dir}/link.yaml"),
+        ("token still holds a placeholder",),
+        files=(("link.iql", (Path(__file__).parents[2] / "examples" / "link.iql").read_bytes()),
+               ("link.yaml", (Path(__file__).parents[2] / "examples" / "link.yaml").read_bytes()))),
+    Bad("file-data-placeholder-field", "file", ("exec", VALID.replace('"tenant-1"', '"<tenant id>"')),
+        ("organization.sso_config.tenant_id still holds '<tenant id>'",)),
 ]  # fmt: skip
 
 
