@@ -292,7 +292,8 @@ def api_error(response: httpx.Response, ctx: Context, attempts: int) -> ApiError
 def unknown_hint(ctx: Context) -> str:
     """What to do when a request may or may not have been processed."""
     if is_loopback(ctx.base):
-        where = f"GET {ctx.base}/_emulator/state shows what the emulator stored"
+        # No URL: with --endpoint local the emulator's port is gone once the command ends.
+        where = "the emulator's state shows what it stored (GET /_emulator/state with its credentials)"
     else:
         where = ctx.rules.check or "check whether it was done before re-running"
     safe = ctx.rules.rerun or "re-running may do it twice"
@@ -313,9 +314,13 @@ def _hint(status: int, response: httpx.Response, errors: list[dict[str, Any]], c
         return f"the credentials were accepted but may not do this: {needs}"
     if status == 409:
         location = response.headers.get("Location")
-        if ctx.rules.conflict is None:
-            return f"the API says it exists already ({location})" if location else None
-        return ctx.rules.conflict + (f" ({location})" if location else "")
+        if is_loopback(ctx.base):
+            location = None  # an emulator's URL, maybe of one that ends with this command
+        text = ctx.rules.conflict or "the API says it exists already"
+        text += f" ({location})" if location else ""
+        if ctx.on_conflict == "fail" and ctx.rules.existing is not None:
+            text += "; to take what is already there as the result, re-run with --on-conflict existing"
+        return text
     if status == 429:
         wait = parse_retry_after(response.headers.get("Retry-After"))
         after = f"wait {wait:g} s" if wait is not None else "wait"

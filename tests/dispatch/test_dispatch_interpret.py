@@ -69,7 +69,8 @@ def test_409_is_one_line_in_the_documented_form() -> None:
 def test_409_on_activate_says_the_signup_is_complete() -> None:
     response = failure(409, "resource_already_exists", "already complete")
     error = judge_response(with_request(response), ctx("activate_signup"), 1).outcome.error
-    assert error is not None and error.hint == "the signup of that organization is already complete"
+    assert error is not None
+    assert (error.hint or "").startswith("the signup of that organization is already complete")
 
 
 def test_title_is_used_without_detail() -> None:
@@ -133,7 +134,7 @@ def test_5xx_is_unknown_and_never_retried(status: int) -> None:
 
 def test_unknown_hint_on_loopback_names_the_emulator_state() -> None:
     verdict = judge_response(with_request(failure(500, "x", "y")), ctx(base="http://127.0.0.1:4000"), 1)
-    assert "GET http://127.0.0.1:4000/_emulator/state" in (verdict.outcome.error.hint or "")  # type: ignore[union-attr]
+    assert "GET /_emulator/state" in (verdict.outcome.error.hint or "")  # type: ignore[union-attr]
 
 
 def test_non_json_error_body_is_shown_briefly() -> None:
