@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -100,12 +101,34 @@ class _Views:
 
     def __call__(self, request: PlannedRequest) -> dict[str, Any]:
         provider = request.method_key.split(".", 1)[0]
-        if provider not in self._schemes:
-            self._schemes[provider] = self.session.auth_scheme(request)
         server = self._servers.get(request.server)
         if server is None:
             from ..dispatch.endpoint import base_url
 
             server = base_url(request.server, self.session.options.url)
             self._servers[request.server] = server
+        if provider not in self._schemes:
+            self._schemes[provider] = self._scheme(request, server)
         return request.describe(server=server, auth_scheme=self._schemes[provider])
+
+    def _scheme(self, request: PlannedRequest, server: str) -> str | None:
+        """The plan's Authorization scheme; where a real run would stop for want of credentials, it says
+        so and names the variables (a plan that looked complete used to exit 0, then the run failed)."""
+        from ..dispatch.endpoint import is_loopback
+
+        scheme = self.session.auth_scheme(request)
+        if scheme is None or self.session.options.endpoint == "local" or is_loopback(server):
+            return scheme  # the emulator's documented credentials are used there
+        settings = self.session.options.auth_for(
+            request.method_key.split(".", 1)[0],
+            self.session.registry.provider(request.method_key.split(".", 1)[0]).auth,
+        )
+        missing = [name for name in settings.variables if name and not os.environ.get(name)]
+        if not missing:
+            return scheme
+        print(
+            f"warning: credentials are missing: {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not set; a real run would stop before sending",
+            file=sys.stderr,
+        )
+        return scheme

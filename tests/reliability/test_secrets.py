@@ -201,7 +201,7 @@ def test_no_command_path_shows_a_secret(
     seen.append(("shell tty", shell_session(env, basic.url, vars_file, bad_token, real_token)))
     piped = cli("shell piped", "shell", "--endpoint", basic.url, "-v", "-q", str(vars_file),
                 stdin=link_sql(bad_token, "p-1") + "\n" + templated_link + "\n" + errors["parse"] + "\n")  # fmt: skip
-    assert piped.status == 1, piped.explain()
+    assert piped.status == 2, piped.explain()  # it holds a parse error: bad input, as exec says it
 
     # --- the Python API: exceptions, their str/repr/traceback, plan(), debug logging ------------------
     monkeypatch.setenv("CONFLUENT_CLOUD_API_KEY", key)
