@@ -16,7 +16,7 @@ from .render import render
 from .results import ResultSet
 from .sql import splitter
 from .sql.fastpath import Prefixes, parse_statement
-from .sql.statements import Describe, Exec, Show, ShowExecTemplate, Unsupported, Use
+from .sql.statements import Describe, Exec, RegistryCommand, Show, ShowExecTemplate, Unsupported, Use
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Step:
     answer: ResultSet | None = None
     request: PlannedRequest | None = None
     warning: str | None = None
+    notice: str | None = None  # a message for stderr that is not a warning (REGISTRY PULL's)
 
 
 class Validators:
@@ -140,3 +141,8 @@ def _steps(
             yield Step(number, answer=exec_template(statement, registry, binder.default_provider, where))
         elif isinstance(statement, Unsupported):
             unsupported(statement, registry, binder.default_provider, where)
+        elif isinstance(statement, RegistryCommand):
+            from .answer_registry import answer_registry
+
+            answered = answer_registry(statement, registry, where)
+            yield Step(number, answer=answered.result, notice=answered.notice)

@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         for step in steps:
             if step.warning:
                 print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
+            if step.notice:
+                print(step.notice, file=sys.stderr)
         if not any(step.request is not None for step in steps):
             for step in steps:
                 if step.answer is not None:

@@ -105,4 +105,14 @@ class Unsupported:
     source: Source = field(compare=False)
 
 
-Statement = Exec | Show | ShowExecTemplate | Describe | Use | Unsupported
+@dataclass(frozen=True)
+class RegistryCommand:
+    """`REGISTRY LIST [provider]` or `REGISTRY PULL provider [version]`, answered from the local registry."""
+
+    action: str  # "LIST" or "PULL"
+    provider: str | None
+    version: str | None
+    source: Source = field(compare=False)
+
+
+Statement = Exec | Show | ShowExecTemplate | Describe | Use | Unsupported | RegistryCommand
