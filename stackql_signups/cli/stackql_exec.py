@@ -12,16 +12,20 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .._errors import ApiError, Error, RequestError, UsageError
-from ..dispatch import Outcome, RunSummary
+from ..dispatch import DispatchConfig, Outcome, RunSummary
 from ..engine import Step, prepare
 from ..manifest import Registry, root_from_option
+from ..plan import PlannedRequest
 from ..present import Presenter
 from ..results import ResultSet
 from ..sql.splitter import has_code
 from . import inputs
+
+if TYPE_CHECKING:
+    from ..dispatch.executor import Executor
 
 
 class Failed(Exception):
@@ -65,36 +69,72 @@ def run(options: argparse.Namespace) -> int:
             print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
         if step.notice:
             print(step.notice, file=sys.stderr)
-    outcomes = _send(steps, options, registry)
-    results = _results(steps, outcomes)
+    with _Connection(options, registry) as connection:
+        results, outcomes = _run_steps(steps, connection)
     with _output(options.outfile) as out:
         _write(results, out, options)
-    for outcome in outcomes.values():
+    for outcome in outcomes:
         print(_success_line(outcome), file=sys.stderr)
     return 0
 
 
-def _send(steps: list[Step], options: argparse.Namespace, registry: Registry) -> dict[int, Outcome]:
+class _Connection:
+    """The dispatch settings and one keep-alive executor, made for the first request that needs them."""
+
+    def __init__(self, options: argparse.Namespace, registry: Registry) -> None:
+        self.options = options
+        self.registry = registry
+        self._stack = contextlib.ExitStack()
+        self._active: tuple[DispatchConfig, Executor] | None = None
+
+    def executor(self, request: PlannedRequest) -> tuple[DispatchConfig, Executor]:
+        if self._active is None:
+            from ..connection import dispatch_config, endpoint_for, executor_env
+            from ..dispatch.executor import Executor
+
+            config = dispatch_config(self.options, self.registry, request)
+            active = self._stack.enter_context(endpoint_for(config, self.options.state))
+            log = _log if self.options.verbose else None
+            executor = Executor(active, env=executor_env(config), log=log)
+            self._stack.enter_context(contextlib.closing(executor))
+            self._active = (active, executor)
+        return self._active
+
+    def __enter__(self) -> _Connection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.close()
+
+
+def _run_steps(steps: list[Step], connection: _Connection) -> tuple[list[ResultSet], list[Outcome]]:
+    """Every step in script order: its result set, and the outcomes of the requests sent; raises `Failed`."""
+    if any(getattr(s, "query", None) is not None for s in steps):
+        # Steps of a kind this front end does not run yet must fail loudly, never vanish from the output.
+        raise UsageError("stackql exec does not run SELECT or INSERT statements yet")
+    by_number: dict[int, ResultSet] = {s.number: s.answer for s in steps if s.answer is not None}
+    outcomes = _send([s for s in steps if s.request is not None], connection)
+    for step in steps:
+        if step.request is not None:
+            row = outcomes[step.number].row
+            by_number[step.number] = ResultSet.from_records([row] if row is not None else [], step.number)
+    return [by_number[n] for n in sorted(by_number)], list(outcomes.values())
+
+
+def _send(steps: list[Step], connection: _Connection) -> dict[int, Outcome]:
     """Each request's outcome by statement number; raises `Failed` unless all succeeded."""
     requests = [s.request for s in steps if s.request is not None]
     if not requests:
         return {}
-    from ..connection import dispatch_config, endpoint_for, executor_env
-    from ..dispatch.executor import Executor
     from ..dispatch.limits import check_body_sizes
     from ..dispatch.runner import run as run_requests
 
     check_body_sizes(requests)
-    config = dispatch_config(options, registry, requests[0])
-    log = _log if options.verbose else None
+    config, executor = connection.executor(requests[0])
     outcomes: dict[int, Outcome] = {}
-    with (
-        endpoint_for(config, options.state) as active,
-        contextlib.closing(Executor(active, env=executor_env(config), log=log)) as executor,
-    ):
-        summary = run_requests(
-            requests, active, lambda o: outcomes.__setitem__(o.statement, o), executor=executor
-        )
+    summary = run_requests(
+        requests, config, lambda o: outcomes.__setitem__(o.statement, o), executor=executor
+    )
     if not summary.ok:
         raise _failure(summary)
     return outcomes
@@ -104,18 +144,6 @@ def _failure(summary: RunSummary) -> Failed:
     first = next(o for o in summary.outcomes if o.status != "succeeded")
     error = first.error or RequestError(f"statement {first.statement} was {first.status.replace('_', ' ')}")
     return Failed(error, summary.describe(), summary.exit_status)
-
-
-def _results(steps: list[Step], outcomes: dict[int, Outcome]) -> list[ResultSet]:
-    """The result sets in script order: SHOW/DESCRIBE/REGISTRY LIST answers and EXEC response rows."""
-    results: list[ResultSet] = []
-    for step in steps:
-        if step.answer is not None:
-            results.append(step.answer)
-        elif step.request is not None:
-            row = outcomes[step.number].row
-            results.append(ResultSet.from_records([row] if row is not None else [], step.number))
-    return results
 
 
 def _write(results: list[ResultSet], out: TextIO, options: argparse.Namespace) -> None:
