@@ -23,11 +23,13 @@ EXIT_INTERRUPTED = 130
 
 @dataclass(frozen=True)
 class Command:
-    """One `stackql` command: `run` gets the parsed StackQL flags and returns the exit status."""
+    """One `stackql` command: `run` gets the parsed flags and returns the exit status; `add_arguments`
+    adds the command's own flags to StackQL's global ones."""
 
     summary: str
     run: Callable[[argparse.Namespace], int]
     takes_query: bool = False
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
 
 
 def options(flags: argparse.Namespace) -> argparse.Namespace:
@@ -72,7 +74,9 @@ def version_text() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        flags = stackql_flags.build_parser(list(COMMANDS)).parse_args(stackql_flags.normalize(args))
+        named = next((COMMANDS[a] for a in args if a in COMMANDS), None)  # only its own flags are built
+        parser = stackql_flags.build_parser(list(COMMANDS), named.add_arguments if named else None)
+        flags = parser.parse_args(stackql_flags.normalize(args))
         if flags.version:
             print(version_text())
             return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from .._errors import UsageError
@@ -63,12 +63,19 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, hint="stackql --help lists the flags")
 
 
-def build_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
-    """One parser for StackQL's global flags, which may stand before or after the command (as cobra's)."""
+def build_parser(
+    commands: Sequence[str], own_flags: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.ArgumentParser:
+    """One parser for StackQL's global flags, which may stand before or after the command (as cobra's).
+
+    `own_flags` adds the chosen command's own flags last; they replace a global flag of the same name
+    (a server command's `--pgsrv.port`, which exec and shell accept without effect).
+    """
     parser = _Parser(
         prog="stackql",
         description="stackql-signups, standing in for the stackql binary (for pystackql and stackql-deploy).",
         allow_abbrev=False,
+        conflict_handler="resolve",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("command", nargs="?", choices=list(commands), help="what to run")
@@ -99,8 +106,10 @@ def build_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
     for flag, what in NO_EFFECT:
         ignored.add_argument(flag, metavar="V", help=f"no effect ({what})")
     for flag in PGSRV:
-        ignored.add_argument(flag, metavar="V", help="stackql srv only")
+        ignored.add_argument(flag, dest=flag[2:].replace(".", "_"), metavar="V", help="a server's flag")
     ignored.add_argument("--pgsrv.debug.enable", dest="pgsrv_debug_enable", action="store_true")
+    if own_flags is not None:
+        own_flags(parser)
     return parser
 
 
@@ -120,8 +129,9 @@ def normalize(argv: Sequence[str]) -> list[str]:
 
 
 def exec_options(flags: argparse.Namespace) -> argparse.Namespace:
-    """The options of `stackql-signups exec` (and shell) that StackQL's flags ask for."""
-    return argparse.Namespace(
+    """The options of `stackql-signups exec` (and shell) that StackQL's flags ask for; a command's own
+    flags are kept as they were parsed."""
+    mapped = dict(
         query=flags.query,
         infile=flags.infile,
         outfile=flags.outfile,
@@ -148,6 +158,7 @@ def exec_options(flags: argparse.Namespace) -> argparse.Namespace:
         verbose=flags.verbose or flags.http_log,
         proxy_host=getattr(flags, "http.proxy.host", None),
     )
+    return argparse.Namespace(**{**vars(flags), **mapped})
 
 
 def split_vars(values: list[str]) -> list[str]:

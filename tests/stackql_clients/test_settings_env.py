@@ -128,3 +128,25 @@ def test_show_needs_no_endpoint(run_stackql: StackqlRunner) -> None:
         "exec", f"SHOW METHODS IN {RESOURCE}", "-o", "json", env={"STACKQL_SIGNUPS_ENDPOINT": NOWHERE}
     )
     assert done.status == 0 and len(json.loads(done.stdout)) == 3, done.explain()
+
+
+def test_approot_holds_the_local_emulators_state_unless_a_state_is_named(
+    run_stackql: StackqlRunner, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    approot = tmp_path / "approot"
+    local = {"STACKQL_SIGNUPS_ENDPOINT": "local"}
+    done = run_stackql("exec", signup(*unique("Approot")), "--approot", str(approot), env=local)
+    assert done.status == 0, done.explain()
+    assert (approot / "stackql-signups" / "emulator.sqlite3").is_file()
+    named = tmp_path / "named.sqlite3"
+    done = run_stackql(
+        "exec",
+        signup(*unique("Named")),
+        "--approot",
+        str(tmp_path / "other"),
+        "--state",
+        str(named),
+        env=local,
+    )
+    assert done.status == 0, done.explain()
+    assert named.is_file() and not (tmp_path / "other").exists()
