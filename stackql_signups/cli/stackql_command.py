@@ -90,8 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command.run(flags)
     except stackql_exec.Failed as failed:
         print(stackql_exec.error_text(failed.error), file=sys.stderr)
-        if failed.summary:
-            print(failed.summary, file=sys.stderr)
+        for note in failed.notes:
+            print(note, file=sys.stderr)
         return failed.exit_status
     except Error as exc:
         print(stackql_exec.error_text(exc), file=sys.stderr)

@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from .._errors import ApiError, Error, RequestError, UsageError
@@ -29,12 +29,12 @@ if TYPE_CHECKING:
 
 
 class Failed(Exception):
-    """A run in which a statement did not succeed: its error, and the run's summary line."""
+    """A run in which a statement did not succeed: its error, then lines for stderr after it."""
 
-    def __init__(self, error: Error, summary: str | None, exit_status: int) -> None:
+    def __init__(self, error: Error, notes: list[str], exit_status: int) -> None:
         super().__init__(error.message)
         self.error = error
-        self.summary = summary
+        self.notes = notes  # the run's summary, and what succeeded before the failure
         self.exit_status = exit_status
 
 
@@ -143,7 +143,16 @@ def _send(steps: list[Step], connection: _Connection) -> dict[int, Outcome]:
 def _failure(summary: RunSummary) -> Failed:
     first = next(o for o in summary.outcomes if o.status != "succeeded")
     error = first.error or RequestError(f"statement {first.statement} was {first.status.replace('_', ' ')}")
-    return Failed(error, summary.describe(), summary.exit_status)
+    return Failed(error, [summary.describe(), *_done_before(summary.outcomes)], summary.exit_status)
+
+
+def _done_before(outcomes: Iterable[Outcome]) -> list[str]:
+    """What did happen, since stdout stays empty: a customer created before the failure must not be lost."""
+    return [
+        f"statement {o.statement} succeeded before the failure: {json.dumps(o.row, ensure_ascii=False)}"
+        for o in outcomes
+        if o.status == "succeeded"
+    ]
 
 
 def _write(results: list[ResultSet], out: TextIO, options: argparse.Namespace) -> None:

@@ -225,3 +225,21 @@ def test_shell_runs_piped_statements(run_stackql: StackqlRunner) -> None:
     done = run_stackql("shell", "--colorscheme", "null", "--output", "csv", stdin="SHOW PROVIDERS;\n")
     assert done.status == 0, done.explain()
     assert "confluent,v00.00.00000" in done.stdout.splitlines()
+
+
+def test_what_succeeded_before_a_failure_is_told_on_stderr(
+    run_stackql: StackqlRunner, module_emulator: Emulator
+) -> None:
+    taken_name, taken_id = unique("Taken")
+    assert run_stackql("exec", signup(taken_name, taken_id)).status == 0
+    new_name, new_id = unique("New")
+
+    done = run_stackql(
+        "exec", f"{signup(new_name, new_id)}; {signup(taken_name, taken_id)}", *PYSTACKQL_FLAGS
+    )
+
+    assert done.status == 1 and done.stdout == "", done.explain()
+    assert done.stderr.startswith("http response status code: 409")
+    [created] = organizations_named(module_emulator, new_name)
+    assert "2 statements: 1 succeeded, 1 failed" in done.stderr
+    assert f'statement 1 succeeded before the failure: {{"organization_id": "{created["id"]}"' in done.stderr
