@@ -35,9 +35,9 @@ def apply(args: argparse.Namespace, environ: Mapping[str, str] | None = None) ->
 def _check(attribute: str, variable: str, value: str) -> None:
     # Checked here so that the message names the variable the user set, not a flag they never typed.
     if attribute == "endpoint" and value != "local":
-        from ..dispatch.config import _is_http_url
+        from ..dispatch.endpoint import is_http_url
 
-        if not _is_http_url(value):
+        if not is_http_url(value):
             raise UsageError(
                 f"{variable} must be an http:// or https:// URL or 'local', got {value[:100]!r}",
                 hint=f"e.g. {variable}=http://127.0.0.1:8080, or {variable}=local for the built-in emulator",
