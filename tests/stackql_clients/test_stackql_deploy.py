@@ -6,7 +6,6 @@ Each build starts a dozen `stackql` processes: the tests are few and each checks
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from pathlib import Path
 
@@ -127,9 +126,3 @@ def test_a_409_or_an_invalid_body_stops_the_build(
     assert len(module_emulator.requests()) == sent + 1  # refused before sending
     assert len(organizations_named(module_emulator, f"Command {tag}")) == 1
 
-
-def test_the_stack_dir_is_shipped_with_its_queries() -> None:
-    iql = (STACK / "resources" / "customer.iql").read_text()
-    for anchor in ("exists", "create", "statecheck", "exports"):
-        assert f"/*+ {anchor} */" in iql
-    assert shutil.which("stackql", path=str(BIN)) == str(STACKQL)
