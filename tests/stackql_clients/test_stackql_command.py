@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from pystackql.utils.params import generate_params_for_execution
-from signups_e2e import RESOURCE, Emulator
+from signups_e2e import CLI, RESOURCE, Emulator, run
 from stackql_clients_support import StackqlRunner, organizations_named, signup, unique
 
 import stackql_signups
@@ -243,3 +243,16 @@ def test_what_succeeded_before_a_failure_is_told_on_stderr(
     [created] = organizations_named(module_emulator, new_name)
     assert "2 statements: 1 succeeded, 1 failed" in done.stderr
     assert f'statement 1 succeeded before the failure: {{"organization_id": "{created["id"]}"' in done.stderr
+
+
+def test_registry_statements_in_stackql_signups_exec_too(client_env: dict[str, str], tmp_path: Path) -> None:
+    done = run(
+        [str(CLI), "exec", "REGISTRY LIST; REGISTRY PULL confluent", "-o", "csv"], client_env, cwd=tmp_path
+    )
+    assert done.status == 0, done.explain()
+    assert done.stdout.splitlines() == ["provider,version", "confluent,v00.00.00000"]
+    assert "confluent provider, version 'v00.00.00000' successfully installed" in done.stderr
+    for bad, says in (("REGISTRY PULL nope", "'nope'"), ("REGISTRY FETCH confluent", "REGISTRY LIST")):
+        done = run([str(CLI), "exec", bad], client_env, cwd=tmp_path)
+        assert done.status == 2 and done.stdout == "", done.explain()
+        assert says in done.stderr and "Traceback" not in done.stderr

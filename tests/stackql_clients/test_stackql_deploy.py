@@ -125,4 +125,3 @@ def test_a_409_or_an_invalid_body_stops_the_build(
     assert "build complete" not in invalid.stdout
     assert len(module_emulator.requests()) == sent + 1  # refused before sending
     assert len(organizations_named(module_emulator, f"Command {tag}")) == 1
-
