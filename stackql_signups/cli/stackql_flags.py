@@ -158,7 +158,10 @@ def exec_options(flags: argparse.Namespace) -> argparse.Namespace:
         verbose=flags.verbose or flags.http_log,
         proxy_host=getattr(flags, "http.proxy.host", None),
     )
-    return argparse.Namespace(**{**vars(flags), **mapped})
+    parsed = vars(flags)
+    # A command's own flag of the same name (a server's --timeout) is not overwritten by an unset mapping.
+    mapped = {k: v for k, v in mapped.items() if v is not None or parsed.get(k) is None}
+    return argparse.Namespace(**{**parsed, **mapped})
 
 
 def split_vars(values: list[str]) -> list[str]:
