@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         _write([r.result_set() for r in results if r.answer is not None or r.outcome is not None], out, args)
     for result in results:
         if result.outcome is not None:
-            print(_success_line(result.outcome), file=sys.stderr)
+            print(_success_line(result), file=sys.stderr)
     return 0
 
 
@@ -111,13 +111,15 @@ def _write(results: list[ResultSet], out: TextIO, args: argparse.Namespace) -> N
         presenter.write(result)
 
 
-def _success_line(outcome: Outcome) -> str:
+def _success_line(result: StatementResult) -> str:
+    outcome = result.outcome
+    assert outcome is not None
     request_id = f", request id {outcome.request_id}" if outcome.request_id else ""
     if outcome.existing:
-        organization = (outcome.row or {}).get("organization_id")
+        found = f": {result.id_field} {result.result_id}" if result.id_field else ""
         return (
-            f"statement {outcome.statement}: already there, nothing new was created: organization "
-            f"{organization} ({outcome.http_status} Conflict{request_id}; on-conflict existing)"
+            f"statement {outcome.statement}: already there, nothing new was created{found} "
+            f"({outcome.http_status} Conflict{request_id}; on-conflict existing)"
         )
     return (
         f"The operation was despatched successfully (statement {outcome.statement}: "
