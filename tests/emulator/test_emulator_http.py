@@ -9,9 +9,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from emulator_support import SIGNUP, signup_body, state
 
 from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, MAX_BODY_BYTES, EmulatorServer
+
+from .emulator_support import SIGNUP, signup_body, state
 
 AUTHORIZATION = "Basic " + base64.b64encode(f"{DEFAULT_API_KEY}:{DEFAULT_API_SECRET}".encode()).decode()
 

@@ -6,11 +6,12 @@ import copy
 from typing import Any
 
 import pytest
-from emulator_support import entitlement, organization, signup_body, user
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stackql_signups.emulator.schemas import RequestSchemas, RequestValidator, compile_check, load_schemas
+
+from .emulator_support import entitlement, organization, signup_body, user
 
 SCHEMAS = load_schemas()
 VALID: dict[str, Any] = {
