@@ -27,6 +27,7 @@ class Step:
     answer: ResultSet | None = None
     request: PlannedRequest | None = None
     warning: str | None = None
+    verb: str = ""  # the statement's keyword (EXEC, SHOW, DESCRIBE, USE): a Postgres command tag
 
 
 class Validators:
@@ -123,20 +124,24 @@ def _steps(
             warning = None
             if "AWAIT" in statement.hints:
                 warning = f"method {call.method.name} is not awaitable; the AWAIT hint is ignored"
-            yield Step(number, request=plan(call), warning=warning)
+            yield Step(number, request=plan(call), warning=warning, verb="EXEC")
             continue
         first = chunk.offset + splitter.first_code(chunk.text)
         where = splitter.location(sql, first, number, (chunk.offset, chunk.line))
         if isinstance(statement, Show):
-            yield Step(number, answer=show(statement, registry, binder.default_provider, where))
+            yield Step(number, answer=show(statement, registry, binder.default_provider, where), verb="SHOW")
         elif isinstance(statement, Describe):
-            yield Step(number, answer=describe(statement, registry, binder.default_provider, where))
+            yield Step(
+                number, answer=describe(statement, registry, binder.default_provider, where), verb="DESCRIBE"
+            )
         elif isinstance(statement, Use):
             registry.provider(statement.provider, where)
             binder.default_provider = statement.provider
+            yield Step(number, verb="USE")
         elif isinstance(statement, ShowExecTemplate):
             from .exec_template import exec_template
 
-            yield Step(number, answer=exec_template(statement, registry, binder.default_provider, where))
+            answer = exec_template(statement, registry, binder.default_provider, where)
+            yield Step(number, answer=answer, verb="SHOW")
         elif isinstance(statement, Unsupported):
             unsupported(statement, registry, binder.default_provider, where)

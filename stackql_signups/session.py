@@ -6,19 +6,29 @@ import argparse
 import contextlib
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from ._errors import Error, RequestError
 from .connection import LOCAL, dispatch_config, executor_env, local_emulator
-from .dispatch import DispatchConfig
+from .dispatch import DispatchConfig, Outcome
 from .engine import Preparer, Step
 from .manifest import Registry, root_from_option
 from .plan import PlannedRequest
 
 Rows = list[dict[str, Any]]
+OutcomeHook = Callable[[Outcome], None]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What one script did: its steps in order and the outcome of each request, by statement number."""
+
+    steps: tuple[Step, ...]
+    outcomes: Mapping[int, Outcome]
 
 
 def _options(
@@ -29,14 +39,16 @@ def _options(
     concurrency: int | None,
     on_error: str | None,
     on_conflict: str | None = None,
+    connect_timeout: float | None = None,
+    insecure: bool = False,
 ) -> argparse.Namespace:
     # The same checks as the command line's flags, so both refuse the same mistakes the same way.
     return argparse.Namespace(
         endpoint=endpoint,
         auth=json.dumps(auth) if isinstance(auth, Mapping) else auth,
         timeout=None if timeout is None else str(timeout),
-        connect_timeout=None,
-        insecure=False,
+        connect_timeout=None if connect_timeout is None else str(connect_timeout),
+        insecure=insecure,
         retries=None if retries is None else str(retries),
         concurrency=None if concurrency is None else str(concurrency),
         on_error=on_error,
@@ -59,22 +71,37 @@ class _Base:
         concurrency: int | None,
         on_error: str | None,
         on_conflict: str | None = None,
+        connect_timeout: float | None = None,
+        insecure: bool = False,
+        local_url: str | None = None,
+        http_log: Callable[[str], None] | None = None,
     ) -> None:
         self._registry = Registry(root_from_option(None if registry is None else str(registry)))
         self._preparer = Preparer(self._registry)
-        self._options = _options(endpoint, auth, timeout, retries, concurrency, on_error, on_conflict)
+        self._options = _options(
+            endpoint, auth, timeout, retries, concurrency, on_error, on_conflict, connect_timeout, insecure
+        )
         self._state = None if state is None else str(state)
         self._rows_by_label: dict[str, dict[str, Any]] = {}
         self._stack = contextlib.ExitStack()
-        self._endpoint_url: str | None = None
+        # An emulator already serving endpoint "local" (a server shares one among its sessions).
+        self._endpoint_url: str | None = local_url
         self._executor: Any = None
+        self._http_log = http_log
+
+    @property
+    def registry(self) -> Registry:
+        return self._registry
+
+    def check(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[Step]:
+        """The steps `sql` would take, checked on a copy of the session's state: nothing is sent or kept."""
+        return Preparer(self._registry, self._preparer.state.copy()).prepare(sql, vars or {})
 
     def plan(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
         """The requests `sql` would send, as `--dryrun` shows them (secrets masked); sends nothing."""
         from .dispatch.endpoint import base_url
 
-        # A copy of the session's state: planning leaves no label or USE behind.
-        steps = Preparer(self._registry, self._preparer.state.copy()).prepare(sql, vars or {})
+        steps = self.check(sql, vars)
         endpoint = self._endpoint_url or (None if self._options.endpoint == LOCAL else self._options.endpoint)
         plans = []
         for step in steps:
@@ -101,6 +128,12 @@ class _Base:
             config = dataclasses.replace(config, endpoint=self._endpoint_url)
         return config, env
 
+    def _remember(self, outcomes: Any) -> None:
+        """Labelled rows of succeeded statements, for later scripts to chain from."""
+        for outcome in outcomes:
+            if outcome.status == "succeeded" and outcome.label and outcome.row is not None:
+                self._rows_by_label[outcome.label] = outcome.row
+
     def _collect(self, steps: list[Step], outcomes: Any) -> Rows:
         """Rows in script order; the first failed statement's error is raised."""
         by_statement = {o.statement: o for o in outcomes}
@@ -113,8 +146,6 @@ class _Base:
             if outcome is None:
                 continue
             if outcome.status == "succeeded":
-                if outcome.label and outcome.row is not None:
-                    self._rows_by_label[outcome.label] = outcome.row
                 if outcome.row is not None:
                     rows.append(dict(outcome.row))
             elif outcome.error is not None:
@@ -137,10 +168,13 @@ class Session(_Base):
 
         config, env = self._config(requests[0])
         if self._executor is None:
-            self._executor = self._stack.enter_context(contextlib.closing(Executor(config, env=env)))
+            self._executor = self._stack.enter_context(
+                contextlib.closing(Executor(config, env=env, log=self._http_log))
+            )
         summary = run(
             requests, config, lambda _o: None, executor=self._executor, prior_rows=self._rows_by_label
         )
+        self._remember(summary.outcomes)
         return self._collect(steps, summary.outcomes)
 
     def close(self) -> None:
@@ -160,19 +194,35 @@ class AsyncSession(_Base):
 
     async def execute(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
         """Run every statement of `sql` without blocking the event loop; raises `stackql_signups.Error`."""
+        ran = await self.run(sql, vars)
+        return self._collect(list(ran.steps), ran.outcomes.values())
+
+    async def run(
+        self, sql: str, vars: Mapping[str, Any] | None = None, on_outcome: OutcomeHook | None = None
+    ) -> Ran:
+        """Run every statement of `sql`; each request's outcome goes to `on_outcome` as it is known.
+
+        Raises `stackql_signups.Error` only when the script is refused before anything is sent; a failed
+        request is an outcome, not an exception.
+        """
         steps, requests = self._prepare(sql, vars)
         if not requests:
-            return self._collect(steps, [])
+            return Ran(tuple(steps), {})
         from .dispatch.executor import AsyncExecutor
         from .dispatch.runner import arun
 
         config, env = self._config(requests[0])
         if self._executor is None:
-            self._executor = AsyncExecutor(config, env=env)
+            self._executor = AsyncExecutor(config, env=env, log=self._http_log)
         summary = await arun(
-            requests, config, lambda _o: None, executor=self._executor, prior_rows=self._rows_by_label
+            requests,
+            config,
+            on_outcome or (lambda _o: None),
+            executor=self._executor,
+            prior_rows=self._rows_by_label,
         )
-        return self._collect(steps, summary.outcomes)
+        self._remember(summary.outcomes)
+        return Ran(tuple(steps), {o.statement: o for o in summary.outcomes})
 
     async def close(self) -> None:
         if self._executor is not None:
@@ -247,4 +297,4 @@ def connect_async(
     )
 
 
-__all__ = ["AsyncSession", "Error", "Session", "connect", "connect_async"]
+__all__ = ["AsyncSession", "Error", "Ran", "Session", "connect", "connect_async"]

@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
         help="template variables from a JSON or YAML file (a mapping); a CSV/TSV file's rows become the "
         "variable named after the file (customers.csv -> customers), or NAME=FILE; repeatable",
     )
+    add_engine_arguments(parser)
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of where statements go and how they are sent; `srv` takes them too."""
     parser.add_argument(
         "--registry",
         metavar="DIR|JSON",
@@ -54,10 +59,6 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
         metavar="FILE",
         help="with --endpoint local: the emulator's SQLite state file (default: in the user's data folder)",
     )
-    _dispatch_arguments(parser)
-
-
-def _dispatch_arguments(parser: argparse.ArgumentParser) -> None:
     from ..dispatch import config
 
     config.add_arguments(parser)

@@ -1,0 +1,182 @@
+"""Statements' results as Postgres sees them: typed columns, encodable values, SQLSTATEs for errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pg_mimic
+from pg_mimic import PgError, ResultColumn
+
+from .._errors import (
+    ApiError,
+    BindError,
+    Error,
+    ManifestError,
+    ParseError,
+    TemplateError,
+    UsageError,
+    ValidationError,
+)
+from ..dispatch import Outcome
+from ..engine import Step
+from ..manifest import Registry
+from ..plan import PlannedRequest
+
+# The API's answers have no Postgres class of their own: `PA` (implementation-defined, "provider API")
+# followed by the HTTP status, e.g. PA409; PA000 when no HTTP answer came (network, not sent).
+API_CLASS = "PA"
+NO_ANSWER = API_CLASS + "000"
+SYNTAX_ERROR = "42601"
+UNDEFINED_OBJECT = "42704"
+INVALID_PARAMETER_VALUE = "22023"
+CONFIG_FILE_ERROR = "F0000"
+QUERY_CANCELED = "57014"
+FEATURE_NOT_SUPPORTED = "0A000"
+
+# Postgres type OIDs (typed here: pg-mimic ships no type information).
+BOOL: int = pg_mimic.BOOL
+INT8: int = pg_mimic.INT8
+FLOAT8: int = pg_mimic.FLOAT8
+JSON: int = pg_mimic.JSON
+TEXT: int = pg_mimic.TEXT
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One statement's result as Postgres sends it: columns (None: no rows at all), rows, command tag."""
+
+    columns: tuple[ResultColumn, ...] | None
+    rows: tuple[tuple[Any, ...], ...]
+    tag: str
+
+
+def typed_columns(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[ResultColumn, ...]:
+    """Columns typed by their values: all bool, all whole numbers, all numbers, JSON documents, else text."""
+    columns = []
+    for index, name in enumerate(names):
+        values = [row[index] for row in rows if row[index] is not None]
+        columns.append(ResultColumn(name, _oid(values)))
+    return tuple(columns)
+
+
+def _oid(values: list[Any]) -> int:
+    if not values:
+        return TEXT
+    if all(isinstance(v, bool) for v in values):
+        return BOOL
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return INT8
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return FLOAT8
+    if all(isinstance(v, (dict, list)) for v in values):
+        return JSON
+    return TEXT
+
+
+def encodable(row: Sequence[Any], columns: Sequence[ResultColumn]) -> tuple[Any, ...]:
+    """Values the wire encoder writes as their column's type: JSON as text, text columns as str."""
+    values: list[Any] = []
+    for value, column in zip(row, columns, strict=True):
+        if value is None:
+            values.append(None)
+        elif column.oid == JSON or (column.oid == TEXT and isinstance(value, (dict, list))):
+            values.append(json.dumps(value, ensure_ascii=False))
+        elif column.oid == TEXT and not isinstance(value, str):
+            values.append(json.dumps(value) if isinstance(value, bool) else str(value))
+        else:
+            values.append(value)
+    return tuple(values)
+
+
+def sqlstate(error: Error) -> str:
+    """The SQLSTATE a Postgres client sees for one of our errors."""
+    if isinstance(error, ApiError):
+        return f"{API_CLASS}{error.status:03d}" if 0 < error.status < 1000 else NO_ANSWER
+    if isinstance(error, (ParseError, TemplateError)):
+        return SYNTAX_ERROR
+    if isinstance(error, BindError):
+        return _bind_state(error.message)
+    if isinstance(error, (ValidationError, UsageError)):
+        return INVALID_PARAMETER_VALUE
+    if isinstance(error, ManifestError):
+        return CONFIG_FILE_ERROR
+    return NO_ANSWER
+
+
+def _bind_state(message: str) -> str:
+    # BindError covers names and parameters alike; its message says which (the registry's own words).
+    if message.startswith("unknown parameter"):
+        return INVALID_PARAMETER_VALUE
+    if message.startswith("unknown ") or " is not a " in message:
+        return UNDEFINED_OBJECT
+    if " not supported " in message or " not run by " in message:
+        return FEATURE_NOT_SUPPORTED
+    return INVALID_PARAMETER_VALUE
+
+
+def pg_error(error: Error) -> PgError:
+    """An ErrorResponse: the first line of our message, the rest (caret, violations) as DETAIL, the hint."""
+    text = error.describe()
+    if error.hint:
+        text = text.rsplit("\nhint: ", 1)[0]
+    first, _, rest = text.partition("\n")
+    fields = {}
+    if rest.strip():
+        fields["D"] = rest
+    if error.hint:
+        fields["H"] = error.hint
+    return PgError(sqlstate(error), first, **fields)
+
+
+def outcome_error(outcome: Outcome) -> PgError:
+    """The ErrorResponse for a request that did not succeed."""
+    if outcome.error is not None:
+        return pg_error(outcome.error)
+    return PgError(NO_ANSWER, f"statement {outcome.statement} {outcome.status.replace('_', ' ')}")
+
+
+RESPONSE_COLUMN = "response"
+"""The one JSON column of an EXEC whose method declares no response fields."""
+
+
+def exec_columns(registry: Registry, request: PlannedRequest) -> tuple[ResultColumn, ...]:
+    """An EXEC's columns, from its method's declared response: known before anything is sent."""
+    method = registry.method_target(tuple(request.method_key.split(".")), None).method
+    fields = method.response_fields if method is not None else ()
+    if not fields:
+        return (ResultColumn(RESPONSE_COLUMN, JSON),)
+    return tuple(ResultColumn(name, TEXT) for name in fields)
+
+
+def exec_row(columns: Sequence[ResultColumn], row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The response row in the declared columns' order (a field the manifest does not declare is left out)."""
+    if len(columns) == 1 and columns[0].name == RESPONSE_COLUMN and columns[0].oid == JSON:
+        return encodable((dict(row),), columns)
+    return encodable(tuple(row.get(c.name) for c in columns), columns)
+
+
+def step_columns(step: Step, registry: Registry) -> tuple[ResultColumn, ...] | None:
+    """The columns a step will return, without running it (a Describe must never send a request)."""
+    if step.request is not None:
+        return exec_columns(registry, step.request)
+    if step.answer is not None:
+        return typed_columns(step.answer.columns, step.answer.rows)
+    return None
+
+
+def answer_shape(step: Step) -> Shape:
+    """The result of a statement answered without sending (SHOW, DESCRIBE, USE)."""
+    if step.answer is None:
+        return Shape(None, (), step.verb)
+    columns = typed_columns(step.answer.columns, step.answer.rows)
+    rows = tuple(encodable(r, columns) for r in step.answer.rows)
+    return Shape(columns, rows, step.verb)
+
+
+def exec_shape(columns: tuple[ResultColumn, ...], outcome: Outcome) -> Shape:
+    """A succeeded EXEC's result: its response row (none when the API answered with no body)."""
+    rows = (exec_row(columns, outcome.row),) if outcome.row is not None else ()
+    return Shape(columns, rows, "EXEC")

@@ -1,0 +1,51 @@
+"""Which statements the engine answers, and which are the Postgres chatter that drivers send at connect."""
+
+from __future__ import annotations
+
+import re
+
+from pg_mimic.middleware import (
+    asyncpg_typeinfo,
+    information_schema,
+    pg_catalog,
+    session_functions,
+    set_show,
+    static_select,
+    transaction_control,
+)
+
+from ..sql.splitter import first_code
+
+# `SET x`, `SHOW server_version`, `SELECT 'test' as test_value`, `SELECT version()`, BEGIN/COMMIT and
+# psql's catalog queries; everything else reaches the engine. static_select answers table-less SELECTs
+# (pystackql's connection test) because the engine has nothing to say about them.
+POSTGRES_CHATTER = (
+    transaction_control,
+    set_show,
+    session_functions,
+    static_select,
+    information_schema,
+    asyncpg_typeinfo,
+    pg_catalog,
+)
+
+_ENGINE_VERBS = frozenset(
+    {"EXEC", "EXECUTE", "DESCRIBE", "DESC", "USE", "INSERT", "UPDATE", "DELETE", "REPLACE"}
+)
+# What follows SHOW in StackQL's own SHOW statements; `SHOW server_version` and the like are Postgres's.
+_STACKQL_SHOW = frozenset({"PROVIDERS", "SERVICES", "RESOURCES", "METHODS", "EXTENDED", "EXEC", "INSERT"})
+_WORDS = re.compile(r"[A-Za-z_]+")
+
+
+def engine_first(sql: str) -> bool:
+    """Whether `sql` is certainly a StackQL statement: then no Postgres handler may answer it.
+
+    Cheap on purpose: it runs for every statement, and the handlers would parse an EXEC with sqlglot.
+    """
+    words = _WORDS.findall(sql, first_code(sql), first_code(sql) + 40)
+    if not words:
+        return False
+    verb = words[0].upper()
+    if verb in _ENGINE_VERBS:
+        return True
+    return verb == "SHOW" and len(words) > 1 and words[1].upper() in _STACKQL_SHOW

@@ -1,0 +1,64 @@
+"""A StackQL statement in pg-mimic's extended protocol: described without sending, executed exactly once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pg_mimic import PgError, Portal, ResultColumn, Statement
+from pg_mimic.session import Row
+
+from .results import FEATURE_NOT_SUPPORTED, SYNTAX_ERROR, step_columns
+
+if TYPE_CHECKING:
+    from .session import EngineSession
+
+_UNSET: list[ResultColumn] = []
+
+
+class EngineStatement(Statement):
+    """One prepared statement; `describe` checks it on a copy of the session's state and sends nothing."""
+
+    def __init__(self, session: EngineSession, sql: str, param_oids: list[int | None]) -> None:
+        self.session = session
+        self.sql = sql
+        self.param_oids = param_oids
+        self._columns: list[ResultColumn] | None = _UNSET
+
+    async def describe(self) -> list[ResultColumn] | None:
+        if self._columns is _UNSET:
+            steps = self.session.check(self.sql)
+            if len(steps) > 1:
+                raise PgError(SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement")
+            columns = step_columns(steps[0], self.session.core.registry) if steps else None
+            self._columns = None if columns is None else list(columns)
+        return self._columns
+
+    def bind(self, params: list[str | None]) -> Portal:
+        if params:
+            raise PgError(
+                FEATURE_NOT_SUPPORTED,
+                "query parameters ($1, $2, ...) are not supported: write the values into the statement",
+                H="with psycopg, use a ClientCursor (values are quoted by the client), or format the text",
+            )
+        return EnginePortal(self)
+
+
+class EnginePortal(Portal):
+    """A bound statement: its first Execute runs it; later ones only page through the same rows."""
+
+    def __init__(self, statement: EngineStatement) -> None:
+        self.statement = statement
+        self._rows: list[Row] | None = None
+        self._taken = 0
+
+    async def execute(self, max_rows: int) -> tuple[list[Row], bool]:
+        if self._rows is None:
+            result = await self.statement.session.run_script(self.statement.sql)
+            if result.error is not None:
+                self._rows = []
+                raise result.error
+            self._rows = [tuple(r) for shape in result.shapes[:1] for r in shape.rows]
+        end = len(self._rows) if max_rows <= 0 else min(len(self._rows), self._taken + max_rows)
+        batch = self._rows[self._taken : end]
+        self._taken = end
+        return batch, end < len(self._rows)
