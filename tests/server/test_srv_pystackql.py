@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from server_support import Server
-from signups_e2e import RESOURCE, USER, Emulator, signup_sql
+from signups_e2e import RESOURCE, USER, Emulator, clean_env, signup_sql
 
 pystackql = pytest.importorskip("pystackql")
 
@@ -45,3 +46,28 @@ def test_execute_stmt_returns_the_command_tag(stackql: object, module_emulator: 
 
     assert done == [{"message": "EXEC"}]
     assert [o for o in module_emulator.state()["organizations"] if o["name"] == f"Stmt {tag}"]
+
+
+def _readme_exec() -> str:
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    return text.split("<!-- srv-exec -->\n```sql\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.parametrize("client", ["psql", "pystackql"])
+def test_the_readmes_exec_runs_as_written(tmp_path: Path, emulator: Emulator, client: str) -> None:
+    server = Server(["--endpoint", emulator.url], clean_env(tmp_path / "home"), tmp_path)
+    try:
+        if client == "psql":
+            done = server.psql("-w", "-A", "-t", "-c", _readme_exec())
+            assert done.status == 0, done.explain()
+            organization_id = done.stdout.split("|")[0].strip()
+        else:
+            stackql = pystackql.StackQL(server_mode=True, server_address=server.host, server_port=server.port)
+            [row] = stackql.execute(_readme_exec())
+            organization_id = row["organization_id"]
+    finally:
+        assert server.stop() == 0
+    [org] = emulator.state()["organizations"]
+    assert org["id"] == organization_id and org["name"] == "Acme"
+    [user] = emulator.state()["users"]
+    assert user["email"] == "jane.doe@acme.example"
