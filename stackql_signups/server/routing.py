@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pg_mimic
+from pg_mimic import ResultColumn, Statement, StaticStatement
 from pg_mimic.middleware import (
+    MiddlewareContext,
     asyncpg_typeinfo,
     information_schema,
     pg_catalog,
@@ -16,11 +19,23 @@ from pg_mimic.middleware import (
 
 from ..sql.splitter import first_code
 
+_ISOLATION = re.compile(r"\s*SHOW\s+TRANSACTION\s+ISOLATION\s+LEVEL\s*;?\s*$", re.IGNORECASE)
+
+
+async def transaction_isolation(ctx: MiddlewareContext) -> Statement | None:
+    """`SHOW TRANSACTION ISOLATION LEVEL`, which JDBC and BI tools ask: Postgres's default."""
+    if not _ISOLATION.match(ctx.sql):
+        return None
+    text: int = pg_mimic.TEXT
+    return StaticStatement("SHOW", [ResultColumn("transaction_isolation", text)], [("read committed",)])
+
+
 # `SET x`, `SHOW server_version`, `SELECT 'test' as test_value`, `SELECT version()`, BEGIN/COMMIT and
 # psql's catalog queries; everything else reaches the engine. static_select answers table-less SELECTs
 # (pystackql's connection test) because the engine has nothing to say about them.
 POSTGRES_CHATTER = (
     transaction_control,
+    transaction_isolation,
     set_show,
     session_functions,
     static_select,

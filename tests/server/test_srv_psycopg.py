@@ -195,3 +195,42 @@ def test_sigterm_finishes_the_statement_in_flight(slow_setup: tuple[Emulator, Se
     assert [o["id"] for o in emulator.state()["organizations"] if o["name"] == name] == [row[0]]
     with pytest.raises(psycopg.OperationalError):
         server.connect(connect_timeout=2)
+
+
+def test_api_credentials_stay_in_the_servers_environment(tmp_path: Path, emulator: Emulator) -> None:
+    secret = "wrong-secret-" + uuid.uuid4().hex
+    env = {
+        **clean_env(tmp_path / "home"),
+        "CONFLUENT_CLOUD_API_KEY": "someone",
+        "CONFLUENT_CLOUD_API_SECRET": secret,
+    }
+    server = Server(["--endpoint", emulator.url], env, tmp_path)
+    try:
+        with server.connect() as conn:
+            with pytest.raises(psycopg.Error) as raised:
+                conn.execute(signup_sql(*_unique("Creds")))
+            assert raised.value.sqlstate == "PA401"
+            seen = [
+                str(raised.value),
+                str(raised.value.diag.message_detail),
+                str(raised.value.diag.message_hint),
+            ]
+            for query in (
+                "SHOW CONFLUENT_CLOUD_API_SECRET",
+                "SELECT current_setting('CONFLUENT_CLOUD_API_SECRET')",
+            ):
+                seen.append(str(conn.execute(query).fetchall()))
+    finally:
+        assert server.stop() == 0
+    assert not [text for text in seen if secret in text]
+    assert secret not in server.log + server.stdout
+
+
+def test_sigterm_tells_idle_clients_and_exits_0(tmp_path: Path, module_emulator: Emulator) -> None:
+    server = Server(["--endpoint", module_emulator.url], clean_env(tmp_path / "home"), tmp_path)
+    with server.connect() as idle:
+        assert idle.execute("SHOW PROVIDERS").fetchall()
+        assert server.stop() == 0
+        with pytest.raises(psycopg.OperationalError) as ended:
+            idle.execute("SHOW PROVIDERS")
+    assert "the server is stopping" in str(ended.value)
