@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pg_mimic import PgError, Portal, ResultColumn, Statement
 from pg_mimic.session import Row
 
-from .results import FEATURE_NOT_SUPPORTED, SYNTAX_ERROR, step_columns
+from .params import parameter_count, substitute, typed
+from .results import SYNTAX_ERROR, step_columns
 
 if TYPE_CHECKING:
     from .session import EngineSession
@@ -21,39 +22,41 @@ class EngineStatement(Statement):
     def __init__(self, session: EngineSession, sql: str, param_oids: list[int | None]) -> None:
         self.session = session
         self.sql = sql
-        self.param_oids = param_oids
+        # Types the client did not declare are unknown (0) in the ParameterDescription.
+        self.param_oids = param_oids + [None] * (parameter_count(sql) - len(param_oids))
         self._columns: list[ResultColumn] | None = _UNSET
+        self._bound = sql  # the text of the latest Bind, parameters written in
 
     async def describe(self) -> list[ResultColumn] | None:
         if self._columns is _UNSET:
-            steps = self.session.check(self.sql)
+            text = self._bound
+            if text is self.sql and self.param_oids:  # described before any Bind: null for every value
+                text = substitute(text, [None] * len(self.param_oids))
+            steps = self.session.check(text)
             if len(steps) > 1:
                 raise PgError(SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement")
             columns = step_columns(steps[0], self.session.core.registry) if steps else None
             self._columns = None if columns is None else list(columns)
         return self._columns
 
-    def bind(self, params: list[str | None]) -> Portal:
-        if params:
-            raise PgError(
-                FEATURE_NOT_SUPPORTED,
-                "query parameters ($1, $2, ...) are not supported: write the values into the statement",
-                H="with psycopg, use a ClientCursor (values are quoted by the client), or format the text",
-            )
-        return EnginePortal(self)
+    def bind(self, params: list[Any]) -> Portal:
+        values = [typed(value, oid) for value, oid in zip(params, self.param_oids, strict=False)]
+        self._bound = substitute(self.sql, values + params[len(values) :]) if self.param_oids else self.sql
+        return EnginePortal(self, self._bound)
 
 
 class EnginePortal(Portal):
     """A bound statement: its first Execute runs it; later ones only page through the same rows."""
 
-    def __init__(self, statement: EngineStatement) -> None:
+    def __init__(self, statement: EngineStatement, sql: str) -> None:
         self.statement = statement
+        self.sql = sql
         self._rows: list[Row] | None = None
         self._taken = 0
 
     async def execute(self, max_rows: int) -> tuple[list[Row], bool]:
         if self._rows is None:
-            result = await self.statement.session.run_script(self.statement.sql)
+            result = await self.statement.session.run_script(self.sql)
             if result.error is not None:
                 self._rows = []
                 raise result.error

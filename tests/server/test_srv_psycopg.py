@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import errors
+from psycopg.pq import DiagnosticField
 from server_support import PSQL, Server
 from signups_e2e import RESOURCE, USER, Emulator, clean_env, signup_sql
 
@@ -234,3 +235,37 @@ def test_sigterm_tells_idle_clients_and_exits_0(tmp_path: Path, module_emulator:
         with pytest.raises(psycopg.OperationalError) as ended:
             idle.execute("SHOW PROVIDERS")
     assert "the server is stopping" in str(ended.value)
+
+
+def _body(name: str, external_id: str) -> dict[str, object]:
+    return json.loads(signup_sql(name, external_id).split("@@json='", 1)[1].rsplit("'", 1)[0])
+
+
+def test_query_parameters_past_the_prepare_threshold(
+    module_server: Server, module_emulator: Emulator
+) -> None:
+    before = _sent(module_emulator)
+    customers = [_unique(f"Param {i}") for i in range(7)]
+    with module_server.connect(prepare_threshold=5) as conn:
+        organizations = [
+            conn.execute(f"EXEC {RESOURCE}.signup @@json=%s", [json.dumps(_body(*c))]).fetchone()[0]
+            for c in customers
+        ]
+        # Typed parameters: a boolean is written as true, a JSON document as a string, text with
+        # template markers stays text.
+        name, external_id = _unique("Typed")
+        body = _body(name, external_id)
+        entitlement = {**body["entitlement"], "name": "prod {{ not a variable }}"}  # type: ignore[dict-item]
+        [row] = conn.execute(
+            f"EXEC {RESOURCE}.signup @organization=%s @entitlement=%s @dry_run=%s",
+            [json.dumps(body["organization"]), json.dumps(entitlement), True],
+        ).fetchall()
+        assert "Dry run" in row[2]
+        # Below psycopg's own placeholder check: a $2 with one value is the server's to refuse.
+        answer = conn.pgconn.exec_params(f"SHOW METHODS IN {RESOURCE} LIKE $2".encode(), [b"sign%"])
+        assert answer.error_field(DiagnosticField.SQLSTATE) == b"42P02"
+        assert conn.execute("SHOW PROVIDERS").fetchall()
+    state = module_emulator.state()["organizations"]
+    for (name, _), organization_id in zip(customers, organizations, strict=True):
+        assert [o["id"] for o in state if o["name"] == name] == [organization_id]
+    assert _sent(module_emulator) == before + len(customers) + 1
