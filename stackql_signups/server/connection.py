@@ -8,6 +8,8 @@ The private methods overridden here are those of the pinned pg-mimic 0.1.3.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from typing import Any
 
 from pg_mimic import PgError, messages
@@ -30,7 +32,13 @@ class EngineConnection(Connection):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.busy = False
+        self.busy = False  # from a query's first message to its ReadyForQuery
+        self.last_message = 0.0
+
+    @property
+    def running(self) -> bool:
+        """Whether a statement is being run right now."""
+        return self._current_task is not None
 
     async def _command_loop(self) -> None:
         while True:
@@ -38,6 +46,7 @@ class EngineConnection(Connection):
             if tag == messages.TERMINATE:
                 return
             self.busy = True
+            self.last_message = time.monotonic()
             self._current_task = asyncio.ensure_future(self._dispatch(tag, payload))
             try:
                 await self._current_task
@@ -63,13 +72,13 @@ class EngineConnection(Connection):
 
     def terminate(self) -> None:
         """Tell an idle client that the server is shutting down (it is closed right after)."""
-        fields = {
-            "S": "FATAL",
-            "V": "FATAL",
-            "C": TERMINATING,
-            "M": "terminating connection: the server is stopping",
-        }
-        self.stream.write(messages.make_error_response(fields))
+        if self.stream.writer.is_closing():
+            return
+        message = "terminating connection: the server is stopping"
+        fields = {"S": "FATAL", "V": "FATAL", "C": TERMINATING, "M": message}
+        # A TLS transport whose peer has just gone raises AttributeError from asyncio's sslproto.
+        with contextlib.suppress(AttributeError, ConnectionError, OSError, RuntimeError):
+            self.stream.write(messages.make_error_response(fields))
 
     async def _handle_simple_query(self, sql: str) -> None:
         if not splitter.has_code(sql.replace(";", " ")):

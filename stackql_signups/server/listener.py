@@ -7,6 +7,7 @@ import contextlib
 import os
 import ssl
 import struct
+import time
 from typing import Any
 
 from pg_mimic import PgServer, messages
@@ -15,6 +16,7 @@ from pg_mimic.stream import ConnectionClosed, PgStream
 from .connection import EngineConnection
 
 SERVER_VERSION = "15.0 (stackql-signups)"
+SYNC_GRACE = 2.0  # seconds
 
 
 class Listener(PgServer):
@@ -73,11 +75,18 @@ class Listener(PgServer):
         """Stop listening, let every query being answered finish, then close the idle connections."""
         if self._server is not None:
             self._server.close()
-        while any(c.busy for c in self.live.values()):
+        # A statement being run is waited for however long it takes; a client between an Execute and its
+        # Sync gets a moment to send the Sync, but no client can keep the server up by sending nothing.
+        while any(
+            c.running or (c.busy and time.monotonic() - c.last_message < SYNC_GRACE)
+            for c in self.live.values()
+        ):
             await asyncio.sleep(0.02)
         await inflight_wait()
         for connection in list(self.live.values()):
             connection.terminate()
-            with contextlib.suppress(ConnectionError, OSError, asyncio.TimeoutError):
+            with contextlib.suppress(
+                ConnectionError, OSError, RuntimeError, AttributeError, asyncio.TimeoutError
+            ):
                 await asyncio.wait_for(connection.stream.drain(), 1)
         self.close()

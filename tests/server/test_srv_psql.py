@@ -107,7 +107,7 @@ def test_a_password_from_a_file_is_required(tmp_path: Path, module_emulator: Emu
         refused = server.psql("-w", "-c", "SHOW PROVIDERS", env={"PGPASSWORD": "wrong"})
         allowed = server.psql("-w", "-c", "SHOW PROVIDERS", env={"PGPASSWORD": "s3cret-pass"})
     finally:
-        assert server.stop() == 0
+        assert server.stop() == 0, server.log
 
     assert refused.status != 0
     assert "password authentication failed" in refused.stderr
@@ -156,6 +156,6 @@ def test_tls_is_offered_with_a_certificate(tmp_path: Path, module_emulator: Emul
             assert len(conn.execute(f"SHOW METHODS IN {RESOURCE}").fetchall()) == 3
         shown = server.psql("-w", "-c", "SHOW PROVIDERS", env={"PGSSLMODE": "require"})
     finally:
-        assert server.stop() == 0
+        assert server.stop() == 0, server.log
     assert shown.status == 0, shown.explain()
     assert "TLS offered" in server.stdout

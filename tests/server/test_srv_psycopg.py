@@ -123,9 +123,9 @@ def test_sixteen_connections_sign_customers_up_at_once(
 
 @pytest.fixture
 def slow_setup(tmp_path: Path) -> tuple[Emulator, Server]:
-    """An emulator that takes 1.5 s per answer, and a server in front of it."""
+    """An emulator that takes 3 s per answer, and a server in front of it."""
     env = clean_env(tmp_path / "home")
-    emulator = Emulator(tmp_path / "slow.db", env, tmp_path, "--latency", "1500")
+    emulator = Emulator(tmp_path / "slow.db", env, tmp_path, "--latency", "3000")
     server = Server(["--endpoint", emulator.url], env, tmp_path)
     yield emulator, server
     server.stop()
@@ -137,11 +137,12 @@ def test_a_cancel_stops_waiting_and_never_resends(slow_setup: tuple[Emulator, Se
     name, external_id = _unique("Cancelled")
     with server.connect() as conn:
         threading.Timer(0.5, conn.cancel_safe).start()
-        started = time.monotonic()
         with pytest.raises(errors.QueryCanceled) as raised:
             conn.execute(signup_sql(name, external_id))
-        assert time.monotonic() - started < 1.4  # it did not wait for the answer
-        assert "never sent again" in str(raised.value.diag.message_detail)
+        # It stopped waiting before the answer came: no outcome yet, and the client is told so.
+        assert "succeeded" not in server.log
+        detail = str(raised.value.diag.message_detail)
+        assert "0 request(s) had finished" in detail and "never sent again" in detail
         assert conn.execute("SHOW PROVIDERS").fetchall()  # the connection goes on
     deadline = time.monotonic() + 10
     while f"{name}" not in json.dumps(emulator.state()) or "succeeded" not in server.log:
@@ -192,7 +193,7 @@ def test_sigterm_finishes_the_statement_in_flight(slow_setup: tuple[Emulator, Se
     with server.connect() as conn:
         threading.Timer(0.5, server.process.send_signal, [signal.SIGTERM]).start()
         [row] = conn.execute(signup_sql(name, external_id)).fetchall()
-    assert server.stop() == 0
+    assert server.stop() == 0, server.log
     assert [o["id"] for o in emulator.state()["organizations"] if o["name"] == name] == [row[0]]
     with pytest.raises(psycopg.OperationalError):
         server.connect(connect_timeout=2)
@@ -222,7 +223,7 @@ def test_api_credentials_stay_in_the_servers_environment(tmp_path: Path, emulato
             ):
                 seen.append(str(conn.execute(query).fetchall()))
     finally:
-        assert server.stop() == 0
+        assert server.stop() == 0, server.log
     assert not [text for text in seen if secret in text]
     assert secret not in server.log + server.stdout
 
@@ -231,7 +232,7 @@ def test_sigterm_tells_idle_clients_and_exits_0(tmp_path: Path, module_emulator:
     server = Server(["--endpoint", module_emulator.url], clean_env(tmp_path / "home"), tmp_path)
     with server.connect() as idle:
         assert idle.execute("SHOW PROVIDERS").fetchall()
-        assert server.stop() == 0
+        assert server.stop() == 0, server.log
         with pytest.raises(psycopg.OperationalError) as ended:
             idle.execute("SHOW PROVIDERS")
     assert "the server is stopping" in str(ended.value)

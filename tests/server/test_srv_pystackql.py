@@ -66,7 +66,7 @@ def test_the_readmes_exec_runs_as_written(tmp_path: Path, emulator: Emulator, cl
             [row] = stackql.execute(_readme_exec())
             organization_id = row["organization_id"]
     finally:
-        assert server.stop() == 0
+        assert server.stop() == 0, server.log
     [org] = emulator.state()["organizations"]
     assert org["id"] == organization_id and org["name"] == "Acme"
     [user] = emulator.state()["users"]
