@@ -12,7 +12,8 @@ from ._errors import (
     UsageError,
     ValidationError,
 )
-from .session import AsyncSession, Session, connect, connect_async
+from .options import Options
+from .session import AsyncSession, Session, StatementResult, connect, connect_async
 
 __version__ = "0.1.0"
 
@@ -23,9 +24,11 @@ __all__ = [
     "Error",
     "ManifestError",
     "NetworkError",
+    "Options",
     "ParseError",
     "RequestError",
     "Session",
+    "StatementResult",
     "TemplateError",
     "UsageError",
     "ValidationError",
@@ -33,4 +36,3 @@ __all__ = [
     "connect",
     "connect_async",
 ]
-

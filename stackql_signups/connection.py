@@ -1,25 +1,13 @@
-"""Where requests go and with which settings: shared by the CLI, the shell and the Python API."""
+"""Where requests go on this machine: the built-in emulator a session runs for `endpoint="local"`."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 from ._errors import UsageError
-from .dispatch import DispatchConfig, config_from_args
-from .manifest import Registry
-from .plan import PlannedRequest
-
-LOCAL = "local"
-
-
-def dispatch_config(args: argparse.Namespace, registry: Registry, request: PlannedRequest) -> DispatchConfig:
-    """Settings from the flags, with the auth of the provider that `request` belongs to."""
-    provider = registry.provider(request.method_key.split(".", 1)[0])
-    return config_from_args(args, provider.auth, provider=provider.name)
 
 
 def default_state_path() -> Path:
@@ -42,19 +30,8 @@ def local_emulator(state: str | None) -> Iterator[str]:
         yield server.url
 
 
-def executor_env(config: DispatchConfig) -> Mapping[str, str] | None:
-    """The environment credentials come from; none for the built-in emulator, which must never see
-    the user's real Confluent Cloud secrets (dispatch then uses the emulator's documented defaults)."""
-    return {} if config.endpoint == LOCAL else None
+def loopback_credentials() -> tuple[str, str]:
+    """The emulator's documented key and secret: sent to a loopback endpoint when no variable is set."""
+    from .emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
-
-@contextlib.contextmanager
-def endpoint_for(config: DispatchConfig, state: str | None) -> Iterator[DispatchConfig]:
-    """The config to send with; `--endpoint local` runs the emulator in this process meanwhile."""
-    if config.endpoint != LOCAL:
-        yield config
-        return
-    import dataclasses
-
-    with local_emulator(state) as url:
-        yield dataclasses.replace(config, endpoint=url)
+    return DEFAULT_API_KEY, DEFAULT_API_SECRET

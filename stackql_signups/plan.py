@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from .bind import Call
+from .redact import MASK
 from .sql.statements import Reference
 
-MASK = "********"
 PathKey = tuple[str | int, ...]
 
 
@@ -31,14 +31,11 @@ class PlannedRequest:
     body: Any
     secret_paths: tuple[PathKey, ...]
     references: tuple[tuple[PathKey, Reference], ...]
+    columns: tuple[str, ...] = ()  # the method's response fields: a result's column names, rows or none
 
     def url(self, server: str | None = None) -> str:
         base = (server or self.server).rstrip("/")
         return base + self.path + (("?" + _query_string(self.query)) if self.query else "")
-
-    def with_body(self, body: Any) -> PlannedRequest:
-        """A copy whose body has had its references filled from earlier responses."""
-        return PlannedRequest(**{**self.__dict__, "body": body, "references": ()})
 
     def redacted_body(self) -> Any:
         return redact(self.body, self.secret_paths)
@@ -59,12 +56,12 @@ class PlannedRequest:
 
 def plan(call: Call) -> PlannedRequest:
     method = call.method
-    query = tuple([(name, _query_text(value)) for name, value in call.query])
+    query = tuple([(name, query_text(value)) for name, value in call.query])
     headers = _headers(method.body_media_type or "application/json" if call.body is not None else None)
     path = method.path
     for name, value in call.path_params:
         # Percent-encoded, so that a value cannot add path segments or a query.
-        path = path.replace("{" + name + "}", quote(_query_text(value), safe=""))
+        path = path.replace("{" + name + "}", quote(query_text(value), safe=""))
     return PlannedRequest(
         statement=call.source.number,
         method_key=method.key,
@@ -77,6 +74,7 @@ def plan(call: Call) -> PlannedRequest:
         body=call.body,
         secret_paths=call.secret_paths,
         references=call.references,
+        columns=method.response_fields,
     )
 
 
@@ -91,7 +89,8 @@ def _query_string(query: tuple[tuple[str, str], ...]) -> str:
     return urlencode(query)
 
 
-def _query_text(value: Any) -> str:
+def query_text(value: Any) -> str:
+    """A parameter value as the URL carries it: booleans lower-case, null empty."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)

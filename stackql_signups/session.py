@@ -1,184 +1,264 @@
-"""The Python API: `connect()` returns a session whose `execute(sql, vars)` returns rows or raises."""
+"""The session core every front end drives: prepare scripts, send their requests, report each statement.
+
+A session owns what a run needs: the registry, what `USE` and labels left behind, the keep-alive executor,
+the in-process emulator for `endpoint="local"`, and the limits checked before sending. Front ends (the
+command line, the shell, the Python API) turn their input into scripts and each `StatementResult` into
+their own output.
+"""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import dataclasses
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import Error, RequestError
-from .connection import LOCAL, dispatch_config, executor_env, local_emulator
-from .dispatch import DispatchConfig, Outcome
+from .connection import local_emulator, loopback_credentials
+from .dispatch import DispatchConfig, Outcome, RetryNotice, RunSummary
+from .dispatch.endpoint import is_loopback
 from .engine import Preparer, Step
 from .manifest import Registry, root_from_option
+from .options import LOCAL, Options
 from .plan import PlannedRequest
+from .results import ResultSet
+
+if TYPE_CHECKING:
+    from .dispatch.executor import AsyncExecutor, Executor
 
 Rows = list[dict[str, Any]]
-OutcomeHook = Callable[[Outcome], None]
+LogHook = Callable[[str], None]
+RetryHook = Callable[[RetryNotice], None]
 
 
 @dataclass(frozen=True)
-class Ran:
-    """What one script did: its steps in order and the outcome of each request, by statement number."""
+class StatementResult:
+    """One statement's result, handed over in script order as soon as it is known.
 
-    steps: tuple[Step, ...]
-    outcomes: Mapping[int, Outcome]
+    `answer` is a SHOW/DESCRIBE result set; `outcome` what became of a request; `columns` the method's
+    response columns, for a front end that must name them when no row came back.
+    """
 
+    number: int
+    answer: ResultSet | None = None
+    outcome: Outcome | None = None
+    columns: tuple[str, ...] = ()
 
-def _options(
-    endpoint: str | None,
-    auth: str | Mapping[str, Any] | None,
-    timeout: float | None,
-    retries: int | None,
-    concurrency: int | None,
-    on_error: str | None,
-    on_conflict: str | None = None,
-    connect_timeout: float | None = None,
-    insecure: bool = False,
-) -> argparse.Namespace:
-    # The same checks as the command line's flags, so both refuse the same mistakes the same way.
-    return argparse.Namespace(
-        endpoint=endpoint,
-        auth=json.dumps(auth) if isinstance(auth, Mapping) else auth,
-        timeout=None if timeout is None else str(timeout),
-        connect_timeout=None if connect_timeout is None else str(connect_timeout),
-        insecure=insecure,
-        retries=None if retries is None else str(retries),
-        concurrency=None if concurrency is None else str(concurrency),
-        on_error=on_error,
-        on_conflict=on_conflict,
-    )
+    def result_set(self) -> ResultSet:
+        """The statement's rows with their column names: the answer, or the succeeded request's row."""
+        if self.answer is not None:
+            return self.answer
+        row = self.outcome.row if self.outcome is not None and self.outcome.status == "succeeded" else None
+        if row is None:
+            return ResultSet(self.columns, (), self.number)
+        names = tuple(dict.fromkeys((*self.columns, *row)))
+        return ResultSet(names, (tuple(row.get(c) for c in names),), self.number)
 
 
-class _Base:
-    """What the sync and async sessions share: preparing statements and keeping chaining state."""
+ResultHook = Callable[[StatementResult], None]
+
+
+class _InOrder:
+    """Hands answers and outcomes to the front end in script order while requests complete."""
+
+    def __init__(self, steps: Sequence[Step], on_result: ResultHook | None) -> None:
+        self._answers = [s for s in steps if s.answer is not None]
+        self._columns = {s.number: s.request.columns for s in steps if s.request is not None}
+        self._on_result = on_result
+
+    def flush(self, before: int | None = None) -> None:
+        while self._answers and (before is None or self._answers[0].number < before):
+            step = self._answers.pop(0)
+            if self._on_result is not None:
+                self._on_result(StatementResult(step.number, answer=step.answer))
+
+    def outcome(self, outcome: Outcome) -> None:
+        self.flush(outcome.statement)
+        if self._on_result is not None:
+            columns = self._columns.get(outcome.statement, ())
+            self._on_result(StatementResult(outcome.statement, outcome=outcome, columns=columns))
+
+
+class _Core:
+    """What the sync and async sessions share: options, registry, preparation state, the emulator."""
 
     def __init__(
         self,
+        options: Options | None = None,
         *,
-        endpoint: str | None,
-        auth: str | Mapping[str, Any] | None,
-        registry: str | Path | None,
-        state: str | Path | None,
-        timeout: float | None,
-        retries: int | None,
-        concurrency: int | None,
-        on_error: str | None,
-        on_conflict: str | None = None,
-        connect_timeout: float | None = None,
-        insecure: bool = False,
+        registry: Registry | None = None,
+        log: LogHook | None = None,
+        on_retry: RetryHook | None = None,
         local_url: str | None = None,
-        http_log: Callable[[str], None] | None = None,
     ) -> None:
-        self._registry = Registry(root_from_option(None if registry is None else str(registry)))
-        self._preparer = Preparer(self._registry)
-        self._options = _options(
-            endpoint, auth, timeout, retries, concurrency, on_error, on_conflict, connect_timeout, insecure
+        self.options = options if options is not None else Options()
+        self.registry = (
+            registry if registry is not None else Registry(root_from_option(self.options.registry))
         )
-        self._state = None if state is None else str(state)
+        self.preparer = Preparer(self.registry)
+        self._log = log
+        self._on_retry = on_retry
         self._rows_by_label: dict[str, dict[str, Any]] = {}
         self._stack = contextlib.ExitStack()
         # An emulator already serving endpoint "local" (a server shares one among its sessions).
-        self._endpoint_url: str | None = local_url
-        self._executor: Any = None
-        self._http_log = http_log
+        self._local_url: str | None = local_url
+        self._config: DispatchConfig | None = None
 
     @property
-    def registry(self) -> Registry:
-        return self._registry
+    def default_provider(self) -> str | None:
+        """The provider `USE` chose, if any."""
+        return self.preparer.state.default_provider
+
+    def prepare(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[Step]:
+        """Render, parse, bind, validate and plan all of `sql`; `USE` and labels are kept for later
+        scripts, unless it fails (then the session is as it was)."""
+        return self.preparer.prepare(sql, vars or {})
 
     def check(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[Step]:
         """The steps `sql` would take, checked on a copy of the session's state: nothing is sent or kept."""
-        return Preparer(self._registry, self._preparer.state.copy()).prepare(sql, vars or {})
+        return Preparer(self.registry, self.preparer.state.copy()).prepare(sql, vars or {})
 
     def plan(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
         """The requests `sql` would send, as `--dryrun` shows them (secrets masked); sends nothing."""
         from .dispatch.endpoint import base_url
 
         steps = self.check(sql, vars)
-        endpoint = self._endpoint_url or (None if self._options.endpoint == LOCAL else self._options.endpoint)
+        endpoint = self._local_url or self.options.url
         plans = []
         for step in steps:
             if step.request is not None:
-                config = dispatch_config(self._options, self._registry, step.request)
                 server = base_url(step.request.server, endpoint)
-                plans.append(step.request.describe(server=server, auth_scheme=config.auth.scheme))
+                plans.append(step.request.describe(server=server, auth_scheme=self.auth_scheme(step.request)))
         return plans
 
-    def _prepare(self, sql: str, vars: Mapping[str, Any] | None) -> tuple[list[Step], list[PlannedRequest]]:
+    def auth_scheme(self, request: PlannedRequest) -> str | None:
+        """The `Authorization` scheme `request` will carry (for plans), or None without credentials."""
+        provider = self.registry.provider(request.method_key.split(".", 1)[0])
+        return self.options.auth_for(provider.name, provider.auth).scheme
+
+    def _requests(self, steps: Sequence[Step]) -> list[PlannedRequest]:
         from .dispatch.limits import check_body_sizes
 
-        steps = self._preparer.prepare(sql, vars or {})
         requests = [s.request for s in steps if s.request is not None]
         check_body_sizes(requests)
-        return steps, requests
+        return requests
 
-    def _config(self, request: PlannedRequest) -> tuple[DispatchConfig, Mapping[str, str] | None]:
-        config = dispatch_config(self._options, self._registry, request)
-        env = executor_env(config)
-        if config.endpoint == LOCAL:
-            if self._endpoint_url is None:
-                self._endpoint_url = self._stack.enter_context(local_emulator(self._state))
-            config = dataclasses.replace(config, endpoint=self._endpoint_url)
-        return config, env
+    def _dispatch_config(self, request: PlannedRequest) -> DispatchConfig:
+        """Settings for this session's sends, fixed by its first request (its provider's auth)."""
+        if self._config is None:
+            provider = self.registry.provider(request.method_key.split(".", 1)[0])
+            endpoint = self.options.url
+            if self.options.endpoint == LOCAL:
+                if self._local_url is None:
+                    self._local_url = self._stack.enter_context(local_emulator(self.options.state))
+                endpoint = self._local_url
+            auth = self.options.auth_for(provider.name, provider.auth)
+            # Only for this machine: a local emulator's documented defaults stand in for unset variables.
+            local = is_loopback(endpoint or request.server)
+            self._config = self.options.dispatch_config(
+                auth, endpoint, loopback_credentials() if local else None
+            )
+        return self._config
 
-    def _remember(self, outcomes: Any) -> None:
-        """Labelled rows of succeeded statements, for later scripts to chain from."""
-        for outcome in outcomes:
-            if outcome.status == "succeeded" and outcome.label and outcome.row is not None:
-                self._rows_by_label[outcome.label] = outcome.row
+    def _env(self) -> Mapping[str, str] | None:
+        # The built-in emulator must never see the user's real secrets: it gets its documented defaults.
+        if self.options.endpoint == LOCAL:
+            return {}
+        return None
 
-    def _collect(self, steps: list[Step], outcomes: Any) -> Rows:
-        """Rows in script order; the first failed statement's error is raised."""
-        by_statement = {o.statement: o for o in outcomes}
-        rows: Rows = []
-        for step in steps:
-            if step.answer is not None:
-                rows.extend(step.answer.records())
-                continue
-            outcome = by_statement.get(step.number)
-            if outcome is None:
-                continue
-            if outcome.status == "succeeded":
-                if outcome.row is not None:
-                    rows.append(dict(outcome.row))
-            elif outcome.error is not None:
-                raise outcome.error
-            else:
-                raise RequestError(f"statement {outcome.statement} was {outcome.status.replace('_', ' ')}")
-        return rows
+    def _executor_options(self) -> dict[str, Any]:
+        return {
+            "env": self._env(),
+            "on_retry": self._on_retry,
+            "log": self._log,
+        }
+
+    def _finish(self, summary: RunSummary, order: _InOrder) -> RunSummary:
+        self._rows_by_label.update(summary.labelled_rows())
+        if summary.failed + summary.unknown == 0 or self.options.on_error == "continue":
+            order.flush()
+        return summary
+
+    def _rows(self, sql: str, vars: Mapping[str, Any] | None) -> tuple[list[Step], Rows, list[Error]]:
+        """Prepare `sql` for `execute`: its steps, a list its rows are collected in, and the errors."""
+        return self.prepare(sql, vars), [], []
 
 
-class Session(_Base):
-    """A connection for Python programs: statements run with one keep-alive HTTP client."""
+def _collector(rows: Rows, errors: list[Error]) -> ResultHook:
+    """A `ResultHook` for `execute`: rows in script order, and the error of every failed statement."""
 
-    def execute(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
-        """Run every statement of `sql`; rows of all statements in order; raises `stackql_signups.Error`."""
-        steps, requests = self._prepare(sql, vars)
+    def collect(result: StatementResult) -> None:
+        if result.answer is not None:
+            rows.extend(result.answer.records())
+            return
+        outcome = result.outcome
+        assert outcome is not None
+        if outcome.status == "succeeded":
+            if outcome.row is not None:
+                rows.append(dict(outcome.row))
+        elif outcome.error is not None:
+            errors.append(outcome.error)
+        else:
+            errors.append(
+                RequestError(f"statement {outcome.statement} was {outcome.status.replace('_', ' ')}")
+            )
+
+    return collect
+
+
+class Session(_Core):
+    """A session whose statements are sent with one keep-alive HTTP client (threads for concurrency)."""
+
+    _executor: Executor | None = None
+
+    def send(self, steps: Sequence[Step], on_result: ResultHook | None = None) -> RunSummary | None:
+        """Send the requests of prepared `steps`, calling `on_result` per statement in script order.
+
+        None when there was nothing to send (the answers have been handed over). Raises before sending
+        anything when a request cannot be sent (a body over the limit, missing credentials).
+        """
+        order = _InOrder(steps, on_result)
+        requests = self._requests(steps)
         if not requests:
-            return self._collect(steps, [])
+            order.flush()
+            return None
         from .dispatch.executor import Executor
         from .dispatch.runner import run
 
-        config, env = self._config(requests[0])
+        config = self._dispatch_config(requests[0])
         if self._executor is None:
             self._executor = self._stack.enter_context(
-                contextlib.closing(Executor(config, env=env, log=self._http_log))
+                contextlib.closing(Executor(config, **self._executor_options()))
             )
         summary = run(
-            requests, config, lambda _o: None, executor=self._executor, prior_rows=self._rows_by_label
+            requests,
+            config,
+            order.outcome,
+            executor=self._executor,
+            prior_rows=self._rows_by_label,
         )
-        self._remember(summary.outcomes)
-        return self._collect(steps, summary.outcomes)
+        return self._finish(summary, order)
+
+    def run(
+        self, sql: str, vars: Mapping[str, Any] | None = None, on_result: ResultHook | None = None
+    ) -> RunSummary | None:
+        """Prepare all of `sql`, then send it: `send(prepare(sql, vars), on_result)`."""
+        return self.send(self.prepare(sql, vars), on_result)
+
+    def execute(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
+        """Run every statement of `sql`; rows of all statements in order; raises `stackql_signups.Error`."""
+        steps, rows, errors = self._rows(sql, vars)
+        self.send(steps, _collector(rows, errors))
+        if errors:
+            raise errors[0]
+        return rows
 
     def close(self) -> None:
         self._stack.close()
+        self._executor = None
 
     def __enter__(self) -> Session:
         return self
@@ -189,40 +269,46 @@ class Session(_Base):
         self.close()
 
 
-class AsyncSession(_Base):
+class AsyncSession(_Core):
     """The asyncio form of `Session`: `await session.execute(sql)`."""
 
-    async def execute(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
-        """Run every statement of `sql` without blocking the event loop; raises `stackql_signups.Error`."""
-        ran = await self.run(sql, vars)
-        return self._collect(list(ran.steps), ran.outcomes.values())
+    _executor: AsyncExecutor | None = None
 
-    async def run(
-        self, sql: str, vars: Mapping[str, Any] | None = None, on_outcome: OutcomeHook | None = None
-    ) -> Ran:
-        """Run every statement of `sql`; each request's outcome goes to `on_outcome` as it is known.
-
-        Raises `stackql_signups.Error` only when the script is refused before anything is sent; a failed
-        request is an outcome, not an exception.
-        """
-        steps, requests = self._prepare(sql, vars)
+    async def send(self, steps: Sequence[Step], on_result: ResultHook | None = None) -> RunSummary | None:
+        """The asyncio form of `Session.send`."""
+        order = _InOrder(steps, on_result)
+        requests = self._requests(steps)
         if not requests:
-            return Ran(tuple(steps), {})
+            order.flush()
+            return None
         from .dispatch.executor import AsyncExecutor
         from .dispatch.runner import arun
 
-        config, env = self._config(requests[0])
+        config = self._dispatch_config(requests[0])
         if self._executor is None:
-            self._executor = AsyncExecutor(config, env=env, log=self._http_log)
+            self._executor = AsyncExecutor(config, **self._executor_options())
         summary = await arun(
             requests,
             config,
-            on_outcome or (lambda _o: None),
+            order.outcome,
             executor=self._executor,
             prior_rows=self._rows_by_label,
         )
-        self._remember(summary.outcomes)
-        return Ran(tuple(steps), {o.statement: o for o in summary.outcomes})
+        return self._finish(summary, order)
+
+    async def run(
+        self, sql: str, vars: Mapping[str, Any] | None = None, on_result: ResultHook | None = None
+    ) -> RunSummary | None:
+        """Prepare all of `sql`, then send it."""
+        return await self.send(self.prepare(sql, vars), on_result)
+
+    async def execute(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
+        """Run every statement of `sql` without blocking the event loop; raises `stackql_signups.Error`."""
+        steps, rows, errors = self._rows(sql, vars)
+        await self.send(steps, _collector(rows, errors))
+        if errors:
+            raise errors[0]
+        return rows
 
     async def close(self) -> None:
         if self._executor is not None:
@@ -239,6 +325,32 @@ class AsyncSession(_Base):
         await self.close()
 
 
+def _options(
+    endpoint: str | None,
+    auth: str | Mapping[str, Any] | None,
+    registry: str | Path | None,
+    state: str | Path | None,
+    timeout: float | None,
+    retries: int | None,
+    concurrency: int | None,
+    on_error: str | None,
+    on_conflict: str | None,
+) -> Options:
+    """`Options` from `connect()`'s keywords: None keeps a default; mistakes raise `UsageError` now."""
+    given: dict[str, Any] = {
+        "endpoint": endpoint,
+        "auth": json.dumps(auth) if isinstance(auth, Mapping) else auth,
+        "registry": None if registry is None else str(registry),
+        "state": None if state is None else str(state),
+        "timeout": timeout,
+        "retries": retries,
+        "concurrency": concurrency,
+        "on_error": on_error,
+        "on_conflict": on_conflict,
+    }
+    return Options(**{name: value for name, value in given.items() if value is not None})
+
+
 def connect(
     endpoint: str | None = None,
     auth: str | Mapping[str, Any] | None = None,
@@ -253,22 +365,12 @@ def connect(
 ) -> Session:
     """A session; `endpoint` is a base URL, "local" (the built-in emulator) or None (the manifest's).
 
-    `on_conflict="existing"` makes a 409 that says the customer is already there (a duplicate entitlement
-    external_id, an activation already done) return the existing organization as the row, so a re-run of
-    a script that stopped halfway finishes the job without creating anyone twice; "fail" (the default)
-    raises `ApiError`.
+    `on_conflict="existing"` makes a 409 that says the object is already there (as the manifest declares
+    for each method) return the existing object as the row, so a re-run of a script that stopped halfway
+    finishes the job without creating anything twice; "fail" (the default) raises `ApiError`.
     """
-    return Session(
-        endpoint=endpoint,
-        auth=auth,
-        registry=registry,
-        state=state,
-        timeout=timeout,
-        retries=retries,
-        concurrency=concurrency,
-        on_error=on_error,
-        on_conflict=on_conflict,
-    )
+    options = _options(endpoint, auth, registry, state, timeout, retries, concurrency, on_error, on_conflict)
+    return Session(options)
 
 
 def connect_async(
@@ -284,17 +386,16 @@ def connect_async(
     on_conflict: str | None = None,
 ) -> AsyncSession:
     """The asyncio form of `connect`."""
-    return AsyncSession(
-        endpoint=endpoint,
-        auth=auth,
-        registry=registry,
-        state=state,
-        timeout=timeout,
-        retries=retries,
-        concurrency=concurrency,
-        on_error=on_error,
-        on_conflict=on_conflict,
-    )
+    options = _options(endpoint, auth, registry, state, timeout, retries, concurrency, on_error, on_conflict)
+    return AsyncSession(options)
 
 
-__all__ = ["AsyncSession", "Error", "Ran", "Session", "connect", "connect_async"]
+__all__ = [
+    "AsyncSession",
+    "Error",
+    "Options",
+    "Session",
+    "StatementResult",
+    "connect",
+    "connect_async",
+]

@@ -14,11 +14,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._errors import Error
+from ..dispatch.limits import check_body_sizes
 from ..engine import iter_prepare
-from ..manifest import Registry
 from ..plan import PlannedRequest
 from ..present import Presenter
 from ..results import ResultSet
+from ..session import Session
 
 # json.dumps(view, ensure_ascii=False) without building an encoder per call; planned data has no cycles.
 _encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
@@ -27,12 +28,12 @@ _encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 def run(
     script: str,
     variables: Mapping[str, Any],
-    registry: Registry,
+    session: Session,
     args: argparse.Namespace,
     output: Callable[[str | None], Any],
 ) -> int:
     """Plan `script` and print its answers, then its planned requests, in the `-o` format."""
-    views = _Views(args, registry)
+    views = _Views(session)
     fmt = args.output
     lines: list[str] = []  # json/jsonl: each request's text, ready to write
     records: list[dict[str, Any]] = []  # the other formats need every row to lay out columns
@@ -40,7 +41,7 @@ def run(
     warnings: list[str] = []
     view_error: Error | None = None  # raised after planning, as when the views were made at the end
     count = 0
-    for step in iter_prepare(script, variables, registry):
+    for step in iter_prepare(script, variables, session.registry):
         if step.warning:
             warnings.append(f"warning: statement {step.number}: {step.warning}")
         if step.answer is not None:
@@ -49,6 +50,8 @@ def run(
             continue
         count += 1
         try:
+            # The same limit exec applies: a body the API would refuse is an error here too.
+            check_body_sizes((step.request,))
             view = views(step.request)
         except Error as exc:
             view_error = exc
@@ -86,23 +89,19 @@ def run(
 class _Views:
     """What `--dryrun` prints for a request; the settings are worked out once per provider and server."""
 
-    def __init__(self, args: argparse.Namespace, registry: Registry) -> None:
-        self.args = args
-        self.registry = registry
+    def __init__(self, session: Session) -> None:
+        self.session = session
         self._schemes: dict[str, str | None] = {}
         self._servers: dict[str, str] = {}
 
     def __call__(self, request: PlannedRequest) -> dict[str, Any]:
         provider = request.method_key.split(".", 1)[0]
         if provider not in self._schemes:
-            from ..connection import dispatch_config
-
-            self._schemes[provider] = dispatch_config(self.args, self.registry, request).auth.scheme
+            self._schemes[provider] = self.session.auth_scheme(request)
         server = self._servers.get(request.server)
         if server is None:
             from ..dispatch.endpoint import base_url
 
-            endpoint = getattr(self.args, "endpoint", None)
-            server = base_url(request.server, endpoint if endpoint and endpoint != "local" else None)
+            server = base_url(request.server, self.session.options.url)
             self._servers[request.server] = server
         return request.describe(server=server, auth_scheme=self._schemes[provider])

@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from .._errors import UsageError
-from ..engine import prepare
-from ..manifest import Registry, root_from_option
 from ..present import FORMATS, Presenter
 from ..sql.splitter import has_code
 from . import inputs
+from .flags import add_sending_arguments, options_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
@@ -48,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags of where statements go and how they are sent; `srv` takes them too."""
+    """The flags of which manifest and where and how statements are sent; `srv` takes them too."""
     parser.add_argument(
         "--registry",
         metavar="DIR|JSON",
@@ -59,14 +58,16 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="with --endpoint local: the emulator's SQLite state file (default: in the user's data folder)",
     )
-    from ..dispatch import config
-
-    config.add_arguments(parser)
+    add_sending_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..present.outcomes import OutcomePrinter, retry_notice, verbose_line
+    from ..session import Session
+
     if len(args.delimiter) != 1:
         raise UsageError("-d/--delimiter must be one character")
+    options = options_from_args(args)
     script = inputs.query_text(args.query, args.infile)
     if not has_code(script.replace(";", " ")):
         raise UsageError(
@@ -74,25 +75,23 @@ def run(args: argparse.Namespace) -> int:
             hint='for example: stackql-signups exec "SHOW METHODS IN confluent.partner.signups"',
         )
     variables = inputs.variables(args.iqldata, args.var)
-    registry = Registry(root_from_option(args.registry))
-    if args.dryrun:
-        from . import dryrun
+    with Session(options, log=verbose_line if args.verbose else None, on_retry=retry_notice) as session:
+        if args.dryrun:
+            from . import dryrun
 
-        return dryrun.run(script, variables, registry, args, _output)
-    steps = prepare(script, variables, registry)
-    with _output(args.outfile) as out:
-        presenter = Presenter(out, args.output, args.hideheaders, args.delimiter)
+            return dryrun.run(script, variables, session, args, _output)
+        steps = session.prepare(script, variables)
         for step in steps:
             if step.warning:
                 print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
-        if not any(step.request is not None for step in steps):
-            for step in steps:
-                if step.answer is not None:
-                    presenter.write(step.answer)
-            return 0
-        from .send import send_steps  # imports httpx: only when there is something to send
-
-        return send_steps(steps, presenter, args, registry)
+        sends = any(step.request is not None for step in steps)
+        with _output(args.outfile) as out, _report(args.report if sends else None) as report:
+            printer = OutcomePrinter(Presenter(out, args.output, args.hideheaders, args.delimiter), report)
+            summary = session.send(steps, printer)
+            if summary is None:
+                return 0
+            print(summary.describe(), file=sys.stderr)
+            return summary.exit_status
 
 
 @contextlib.contextmanager
@@ -104,5 +103,18 @@ def _output(path: str | None) -> Iterator[TextIO]:
         handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise UsageError(f"cannot write -f/--outfile {path}: {exc.strerror}") from None
+    with handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def _report(path: str | None) -> Iterator[TextIO | None]:
+    if path is None:
+        yield None
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise UsageError(f"cannot write --report {path}: {exc.strerror}") from None
     with handle:
         yield handle

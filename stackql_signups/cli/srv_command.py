@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..dispatch import config_from_args
-from ..manifest import Registry, root_from_option
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..server import options
@@ -23,10 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..server import options, serve
+    from .flags import options_from_args
 
     server_options = options.from_args(args)
-    # The engine's flags are checked now, not at a client's first statement.
-    registry = Registry(root_from_option(args.registry))
-    for name in registry.provider_names():
-        config_from_args(args, registry.provider(name).auth, provider=name)
-    return serve(server_options, args)
+    engine = options_from_args(args)  # checked now, not at a client's first statement
+    return serve(server_options, engine, report=args.report, verbose=args.verbose)

@@ -6,16 +6,7 @@ This package's own names import without httpx (for `--help` and `--dryrun`); the
 
 from __future__ import annotations
 
-from .config import AuthSettings, DispatchConfig, add_arguments, config_from_args, parse_auth
+from .config import AuthSettings, DispatchConfig
 from .outcome import Outcome, RetryNotice, RunSummary
 
-__all__ = [
-    "AuthSettings",
-    "DispatchConfig",
-    "Outcome",
-    "RetryNotice",
-    "RunSummary",
-    "add_arguments",
-    "config_from_args",
-    "parse_auth",
-]
+__all__ = ["AuthSettings", "DispatchConfig", "Outcome", "RetryNotice", "RunSummary"]

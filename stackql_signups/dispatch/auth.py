@@ -33,10 +33,12 @@ class Credentials:
     emulator_defaults: bool = False
 
 
-def credentials(settings: AuthSettings, base: str, env: Mapping[str, str]) -> Credentials | None:
+def credentials(
+    settings: AuthSettings, base: str, env: Mapping[str, str], loopback: tuple[str, str] | None = None
+) -> Credentials | None:
     """The credentials `settings` names, read from `env`; `UsageError` naming what is missing.
 
-    On a loopback endpoint, unset variables fall back to the emulator's documented defaults.
+    On a loopback endpoint, unset variables fall back to `loopback` (a local emulator's defaults).
     """
     if settings.type == "null_auth":
         return None
@@ -45,12 +47,10 @@ def credentials(settings: AuthSettings, base: str, env: Mapping[str, str]) -> Cr
     identity, secret = env.get(id_var) or "", env.get(secret_var) or ""
     if identity and secret:
         return Credentials(identity, secret, (id_var, secret_var))
-    if is_loopback(base):
-        from ..emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET  # only needed without credentials
-
+    if loopback is not None and is_loopback(base):
         return Credentials(
-            identity or DEFAULT_API_KEY,
-            secret or DEFAULT_API_SECRET,
+            identity or loopback[0],
+            secret or loopback[1],
             (id_var, secret_var),
             emulator_defaults=True,
         )
@@ -282,9 +282,10 @@ def build_auth(
     base: str,
     env: Mapping[str, str],
     clock: Callable[[], float] = time.monotonic,
+    loopback: tuple[str, str] | None = None,
 ) -> SecretAuth:
     """The `httpx.Auth` for requests to `base`; raises `UsageError` before anything is sent."""
-    creds = credentials(settings, base, env)
+    creds = credentials(settings, base, env, loopback)
     if creds is None:
         return NoAuth()
     if settings.type == "oauth2":

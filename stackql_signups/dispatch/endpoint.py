@@ -6,7 +6,6 @@ import ipaddress
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .._errors import UsageError
-from .config import LOCAL_ENDPOINT
 
 
 def base_url(server: str, endpoint: str | None) -> str:
@@ -15,12 +14,21 @@ def base_url(server: str, endpoint: str | None) -> str:
         if not server:
             raise UsageError("the method's manifest declares no server", hint="pass --endpoint URL")
         return server.rstrip("/")
-    if endpoint == LOCAL_ENDPOINT:
-        # The CLI starts the emulator and replaces "local" with its URL before dispatching.
-        raise UsageError("--endpoint local was not replaced by the emulator's URL")
     target = urlsplit(endpoint)
     path = target.path.rstrip("/") or urlsplit(server).path.rstrip("/")
     return urlunsplit((target.scheme, target.netloc, path, "", ""))
+
+
+def is_http_url(value: str) -> bool:
+    """Whether `value` is an http(s) URL with a host and neither query nor fragment."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
+    )
 
 
 def resolve(base: str, url: str) -> str:

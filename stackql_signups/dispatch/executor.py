@@ -18,6 +18,7 @@ import httpx
 
 from .._errors import RequestError
 from ..plan import PathKey, PlannedRequest
+from ..redact import MASK
 from .auth import ClientCredentialsAuth, SecretAuth, build_auth
 from .config import DispatchConfig
 from .endpoint import base_url, is_loopback
@@ -29,7 +30,6 @@ from .schedule import has_key
 
 RetryHook = Callable[[RetryNotice], None]
 LogHook = Callable[[str], None]
-_MASKED = "********"
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class _Dispatcher:
         notes = []
         authorization = request.headers.get("Authorization")
         if authorization:
-            notes.append(f"Authorization: {authorization.partition(' ')[0]} {_MASKED}")
+            notes.append(f"Authorization: {authorization.partition(' ')[0]} {MASK}")
         size = request.headers.get("Content-Length")
         if size:
             notes.append(f"{size} bytes")
@@ -117,7 +117,9 @@ class _Dispatcher:
         """The auth for one base URL, built once so an OAuth token is cached across statements."""
         auth = self._auths.get(base)
         if auth is None:
-            auth = self._auths[base] = build_auth(self.config.auth, base, self._env, self._clock)
+            auth = self._auths[base] = build_auth(
+                self.config.auth, base, self._env, self._clock, self.config.loopback_credentials
+            )
         return auth
 
     def prepare(self, request: PlannedRequest) -> Prepared:

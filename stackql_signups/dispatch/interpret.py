@@ -13,13 +13,12 @@ from typing import Any
 import httpx
 
 from .._errors import ApiError, Location, NetworkError, RequestError
+from ..redact import MASK, MIN_SECRET_LENGTH
 from .config import OnConflict
 from .endpoint import is_loopback, resolve
 from .outcome import Outcome, Status
 from .retry import parse_retry_after
 
-MASK = "********"
-MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; no real credential is that short
 MAX_SNIPPET = 200
 _NOT_SENT = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError, httpx.InvalidURL)
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from .._errors import Location, RequestError
-from ..plan import PathKey, PlannedRequest
+from ..plan import PathKey, PlannedRequest, query_text
 from .config import OnError
 from .outcome import Outcome
 
@@ -163,7 +163,7 @@ class Schedule:
                 return Outcome(request.statement, request.label, "failed", error=error)
             value = row[ref.field]
             if not _set_path(body, path, value):
-                query = [(k, _query_text(value) if (k,) == tuple(path) else v) for k, v in query]
+                query = [(k, query_text(value) if (k,) == tuple(path) else v) for k, v in query]
         return replace(request, body=body, query=tuple(query), references=())
 
     def _not_sent(self, request: PlannedRequest, reason: str) -> Outcome:
@@ -200,9 +200,3 @@ def has_key(node: Any, key: str | int) -> bool:
     if isinstance(node, dict):
         return key in node
     return isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
-
-
-def _query_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)

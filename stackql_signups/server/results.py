@@ -22,7 +22,6 @@ from .._errors import (
 )
 from ..dispatch import Outcome
 from ..engine import Step
-from ..manifest import Registry
 from ..plan import PlannedRequest
 
 # The API's answers have no Postgres class of their own: `PA` (implementation-defined, "provider API")
@@ -142,13 +141,11 @@ RESPONSE_COLUMN = "response"
 """The one JSON column of an EXEC whose method declares no response fields."""
 
 
-def exec_columns(registry: Registry, request: PlannedRequest) -> tuple[ResultColumn, ...]:
+def exec_columns(request: PlannedRequest) -> tuple[ResultColumn, ...]:
     """An EXEC's columns, from its method's declared response: known before anything is sent."""
-    method = registry.method_target(tuple(request.method_key.split(".")), None).method
-    fields = method.response_fields if method is not None else ()
-    if not fields:
+    if not request.columns:
         return (ResultColumn(RESPONSE_COLUMN, JSON),)
-    return tuple(ResultColumn(name, TEXT) for name in fields)
+    return tuple(ResultColumn(name, TEXT) for name in request.columns)
 
 
 def exec_row(columns: Sequence[ResultColumn], row: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -158,10 +155,10 @@ def exec_row(columns: Sequence[ResultColumn], row: Mapping[str, Any]) -> tuple[A
     return encodable(tuple(row.get(c.name) for c in columns), columns)
 
 
-def step_columns(step: Step, registry: Registry) -> tuple[ResultColumn, ...] | None:
+def step_columns(step: Step) -> tuple[ResultColumn, ...] | None:
     """The columns a step will return, without running it (a Describe must never send a request)."""
     if step.request is not None:
-        return exec_columns(registry, step.request)
+        return exec_columns(step.request)
     if step.answer is not None:
         return typed_columns(step.answer.columns, step.answer.rows)
     return None

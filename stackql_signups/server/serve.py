@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import signal
@@ -12,7 +11,9 @@ from collections.abc import Callable
 from typing import IO, TextIO
 
 from .._errors import UsageError
-from ..connection import LOCAL, local_emulator
+from ..connection import local_emulator
+from ..manifest import Registry, root_from_option
+from ..options import LOCAL, Options
 from ..session import AsyncSession
 from .auth import authentication
 from .listener import Listener
@@ -21,17 +22,32 @@ from .outcomes import OutcomeLog
 from .session import EngineSession, Inflight, ServerContext
 
 
-def serve(options: ServerOptions, engine: argparse.Namespace, out: TextIO | None = None) -> int:
+def serve(
+    options: ServerOptions,
+    engine: Options,
+    *,
+    report: str | None = None,
+    verbose: bool = False,
+    out: TextIO | None = None,
+) -> int:
     """Serve until a signal; 0 once every statement in flight has finished."""
     out = out if out is not None else sys.stdout
     tls = _tls(options)
+    registry = Registry(root_from_option(engine.registry))
+    for name in registry.provider_names():  # `--auth` and the manifests are checked now, not per client
+        engine.auth_for(name, registry.provider(name).auth)
     with contextlib.ExitStack() as stack:
-        report = _report(getattr(engine, "report", None), stack)
+        log = OutcomeLog(report=_report(report, stack))
         local_url = None
-        if getattr(engine, "endpoint", None) == LOCAL:
-            local_url = stack.enter_context(local_emulator(getattr(engine, "state", None)))
-        log = OutcomeLog(report=report)
-        return asyncio.run(_serve(options, tls, _core_factory(engine, local_url), log, out))
+        if engine.endpoint == LOCAL:
+            local_url = stack.enter_context(local_emulator(engine.state))
+
+        def new_core() -> AsyncSession:
+            # Sessions share the registry (one event loop, no threads) and the one local emulator.
+            http_log = _http_line if verbose else None
+            return AsyncSession(engine, registry=registry, log=http_log, local_url=local_url)
+
+        return asyncio.run(_serve(options, tls, new_core, log, out))
 
 
 async def _serve(
@@ -69,29 +85,6 @@ async def _serve(
         await asyncio.wait_for(listener.wait_closed(), 5)
     log.note("stopped")
     return 0
-
-
-def _core_factory(engine: argparse.Namespace, local_url: str | None) -> Callable[[], AsyncSession]:
-    """Makes one engine session per connection, all with the flags the server was started with."""
-
-    def new_core() -> AsyncSession:
-        return AsyncSession(
-            endpoint=engine.endpoint,
-            auth=engine.auth,
-            registry=engine.registry,
-            state=engine.state,
-            timeout=engine.timeout,
-            retries=engine.retries,
-            concurrency=engine.concurrency,
-            on_error=engine.on_error,
-            on_conflict=engine.on_conflict,
-            connect_timeout=engine.connect_timeout,
-            insecure=engine.insecure,
-            local_url=local_url,
-            http_log=_http_line if engine.verbose else None,
-        )
-
-    return new_core
 
 
 def _http_line(line: str) -> None:

@@ -11,10 +11,20 @@ from pg_mimic import BaseSession, PgError, Statement
 from pg_mimic.middleware import resolve
 
 from .._errors import Error
-from ..dispatch import Outcome
-from ..session import AsyncSession, Ran
+from ..dispatch import RunSummary
+from ..engine import Step
+from ..session import AsyncSession, StatementResult
 from .outcomes import OutcomeLog
-from .results import QUERY_CANCELED, Shape, answer_shape, exec_shape, outcome_error, pg_error, step_columns
+from .results import (
+    NO_ANSWER,
+    QUERY_CANCELED,
+    Shape,
+    answer_shape,
+    exec_columns,
+    exec_shape,
+    outcome_error,
+    pg_error,
+)
 from .routing import POSTGRES_CHATTER, engine_first
 
 
@@ -24,7 +34,7 @@ class Inflight:
 
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    def start(self, work: Awaitable[Ran]) -> asyncio.Task[Ran]:
+    def start(self, work: Awaitable[RunSummary | None]) -> asyncio.Task[RunSummary | None]:
         task = asyncio.ensure_future(work)
         self.tasks.add(task)
         task.add_done_callback(self._finished)
@@ -66,7 +76,7 @@ class EngineSession(BaseSession):
         self.connection: Any = None
         self.number = 0
         self._queries = 0
-        self._running: set[asyncio.Task[Ran]] = set()
+        self._running: set[asyncio.Task[RunSummary | None]] = set()
 
     async def init(self, connection: Any) -> None:
         self.connection = connection
@@ -93,7 +103,7 @@ class EngineSession(BaseSession):
             return None
         return await resolve(self.connection, sql, param_oids, POSTGRES_CHATTER)
 
-    def check(self, sql: str) -> list[Any]:
+    def check(self, sql: str) -> list[Step]:
         """The steps of `sql`, checked without sending or remembering anything; errors as ErrorResponse."""
         try:
             return self.core.check(sql)
@@ -103,25 +113,29 @@ class EngineSession(BaseSession):
     async def run_script(self, sql: str) -> ScriptResult:
         """Run `sql` once; results in order up to the first failed statement, whose error ends the list."""
         self._queries += 1
-        outcomes: list[Outcome] = []
+        results: list[StatementResult] = []
         hook = self.context.log.hook(self.number, self._queries)
 
-        def record(outcome: Outcome) -> None:
-            outcomes.append(outcome)
-            hook(outcome)
+        def record(result: StatementResult) -> None:
+            results.append(result)
+            if result.outcome is not None:
+                hook(result.outcome)
 
-        task = self.context.inflight.start(self.core.run(sql, on_outcome=record))
+        try:
+            steps = self.core.prepare(sql)
+        except Error as exc:
+            return ScriptResult((), pg_error(exc))
+        task = self.context.inflight.start(self.core.send(steps, on_result=record))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         try:
-            ran = await asyncio.shield(task)
+            await asyncio.shield(task)
         except asyncio.CancelledError:
             # A cancel request: stop waiting, never resend; the outcomes still reach the server log.
-            return ScriptResult((), self._cancelled(len(outcomes)))
+            return ScriptResult((), self._cancelled(sum(1 for r in results if r.outcome is not None)))
         except Error as exc:
             return ScriptResult((), pg_error(exc))
-        registry = self.core.registry
-        return _results(ran, [step_columns(step, registry) for step in ran.steps])
+        return _results(steps, results)
 
     def _cancelled(self, done: int) -> PgError:
         where = f"the server log (connection {self.number}, query {self._queries})"
@@ -133,16 +147,18 @@ class EngineSession(BaseSession):
         )
 
 
-def _results(ran: Ran, columns: list[Any]) -> ScriptResult:
+def _results(steps: list[Step], results: list[StatementResult]) -> ScriptResult:
+    by_number = {r.number: r for r in results}
     shapes: list[Shape] = []
-    for step, step_cols in zip(ran.steps, columns, strict=True):
+    for step in steps:
         if step.request is None:
             shapes.append(answer_shape(step))
             continue
-        outcome = ran.outcomes.get(step.number)
-        if outcome is None or outcome.status != "succeeded":
-            if outcome is None:
-                return ScriptResult(tuple(shapes), PgError("PA000", f"statement {step.number} was not run"))
+        result = by_number.get(step.number)
+        outcome = result.outcome if result is not None else None
+        if outcome is None:
+            return ScriptResult(tuple(shapes), PgError(NO_ANSWER, f"statement {step.number} was not run"))
+        if outcome.status != "succeeded":
             return ScriptResult(tuple(shapes), outcome_error(outcome))
-        shapes.append(exec_shape(step_cols, outcome))
+        shapes.append(exec_shape(exec_columns(step.request), outcome))
     return ScriptResult(tuple(shapes))

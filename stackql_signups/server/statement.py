@@ -35,7 +35,7 @@ class EngineStatement(Statement):
             steps = self.session.check(text)
             if len(steps) > 1:
                 raise PgError(SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement")
-            columns = step_columns(steps[0], self.session.core.registry) if steps else None
+            columns = step_columns(steps[0]) if steps else None
             self._columns = None if columns is None else list(columns)
         return self._columns
 

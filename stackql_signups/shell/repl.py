@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -11,10 +10,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .._errors import Error
-from ..cli.send import Sender
-from ..engine import Preparer
-from ..manifest import Registry
 from ..present import FORMATS, Presenter
+from ..present.outcomes import OutcomePrinter
+from ..session import Session
 from .buffer import is_complete
 from .completion import Completer
 
@@ -39,26 +37,26 @@ def history_path() -> Path:
 class Shell:
     """One interactive session: statements are prepared and sent as they are completed."""
 
-    def __init__(self, args: argparse.Namespace, registry: Registry, variables: dict[str, object]) -> None:
-        self.args = args
-        self.registry = registry
+    def __init__(self, session: Session, presenter: Presenter, variables: dict[str, object]) -> None:
+        self.session = session
         self.variables = variables
-        self.preparer = Preparer(registry)
-        self.sender = Sender(args, registry)
-        self.presenter = Presenter(sys.stdout, args.output, args.hideheaders, args.delimiter)
-        self.completer = Completer(registry)
+        self.presenter = presenter
+        self.completer = Completer(session.registry)
         self.failed = False
 
     def run_statement(self, text: str) -> None:
         """Prepare and run one complete statement; an error is shown and the shell goes on."""
         try:
-            steps = self.preparer.prepare(text, self.variables)
-            self.completer.default_provider = self.preparer.state.default_provider
+            steps = self.session.prepare(text, self.variables)
+            self.completer.default_provider = self.session.default_provider
             for step in steps:
                 if step.warning:
                     print(f"warning: {step.warning}", file=sys.stderr)
-            if self.sender.send(steps, self.presenter) != 0:
-                self.failed = True
+            summary = self.session.send(steps, OutcomePrinter(self.presenter))
+            if summary is not None:
+                print(summary.describe(), file=sys.stderr)
+                if summary.exit_status != 0:
+                    self.failed = True
         except Error as exc:
             self.failed = True
             print(exc.describe(), file=sys.stderr)
@@ -83,7 +81,7 @@ class Shell:
         return True
 
     def close(self) -> None:
-        self.sender.close()
+        self.session.close()
 
 
 def is_meta(line: str, buffer: str) -> bool:

@@ -209,3 +209,15 @@ def test_a_script_file_with_bom_crlf_and_tabs(cli: Any, tmp_path: Any) -> None:
     providers, [item] = (json.loads(line) for line in result.stdout.splitlines())
     assert providers == [{"name": "confluent", "version": "v00.00.00000"}]
     assert item["body"] == {"organization_id": "org-1", "user": {**USER, "given_name": "Zoë"}}
+
+
+@pytest.mark.parametrize("flags", [("--dryrun",), ()], ids=["dryrun", "exec"])
+def test_a_body_over_1_mib_is_refused_with_and_without_dryrun(
+    cli: Any, tmp_path: Any, flags: tuple[str, ...]
+) -> None:
+    script = tmp_path / "big.iql"
+    script.write_text(signup(dry_run="true", entitlement={**ENTITLEMENT, "name": "n" * (1 << 20)}))
+    result = cli.run("exec", "-i", str(script), *flags, "--endpoint", "http://127.0.0.1:9", env={})
+    assert result.status == 2, result.explain()
+    assert "larger than the limit of 1048576 bytes" in result.stderr
+    assert result.stdout == ""

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from stackql_signups.dispatch.config import AuthSettings, DispatchConfig
+from stackql_signups.emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from stackql_signups.plan import PlannedRequest
 from stackql_signups.sql.statements import Reference
 
@@ -96,6 +97,7 @@ def config(**overrides: Any) -> DispatchConfig:
         "backoff_base": 0.01,
         "backoff_cap": 0.02,
         "auth": AuthSettings(),
+        "loopback_credentials": (DEFAULT_API_KEY, DEFAULT_API_SECRET),
     }
     values.update(overrides)
     return DispatchConfig(**values)

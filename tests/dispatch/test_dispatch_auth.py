@@ -55,8 +55,6 @@ def test_endpoint_replaces_scheme_and_host() -> None:
     assert base_url(REAL, "http://proxy:1/prefix") == "http://proxy:1/prefix"
     assert resolve("http://127.0.0.1:9/base", "/oauth2/token") == "http://127.0.0.1:9/oauth2/token"
     assert resolve("http://x", "https://login.example.com/t") == "https://login.example.com/t"
-    with pytest.raises(UsageError):
-        base_url(REAL, "local")
 
 
 def test_missing_credentials_for_the_real_api_name_the_variables() -> None:
@@ -75,11 +73,14 @@ def test_missing_credentials_for_the_real_api_name_the_variables() -> None:
 
 
 def test_loopback_without_credentials_uses_the_emulator_defaults() -> None:
-    creds = credentials(AuthSettings(), "http://127.0.0.1:5000", {})
+    defaults = (DEFAULT_API_KEY, DEFAULT_API_SECRET)
+    creds = credentials(AuthSettings(), "http://127.0.0.1:5000", {}, defaults)
     assert creds is not None and creds.emulator_defaults
-    assert (creds.identity, creds.secret) == (DEFAULT_API_KEY, DEFAULT_API_SECRET)
-    own = credentials(AuthSettings(), "http://localhost:5000", CANARY_ENV)
+    assert (creds.identity, creds.secret) == defaults
+    own = credentials(AuthSettings(), "http://localhost:5000", CANARY_ENV, defaults)
     assert own is not None and not own.emulator_defaults and own.secret == CANARY_SECRET
+    with pytest.raises(UsageError):  # the defaults are for this machine only
+        credentials(AuthSettings(), REAL, {}, defaults)
 
 
 def test_null_auth_sends_no_credentials() -> None:

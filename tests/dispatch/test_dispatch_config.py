@@ -1,4 +1,4 @@
-"""Dispatch flags: parsing, validation and the `--auth` JSON form."""
+"""Sending flags: parsing, validation into `Options`, the `--auth` JSON form, and the dispatch settings."""
 
 from __future__ import annotations
 
@@ -8,14 +8,26 @@ import pytest
 from dispatch_support import CANARY_SECRET
 
 from stackql_signups._errors import UsageError
-from stackql_signups.dispatch import AuthSettings, DispatchConfig, add_arguments, config_from_args
+from stackql_signups.cli.exec_command import add_arguments
+from stackql_signups.cli.flags import options_from_args
+from stackql_signups.dispatch import DispatchConfig
 from stackql_signups.manifest.model import AuthConfig
+from stackql_signups.options import Options
+
+CONFLUENT = AuthConfig(
+    type="basic", username_var="CONFLUENT_CLOUD_API_KEY", password_var="CONFLUENT_CLOUD_API_SECRET"
+)
 
 
-def parse(*argv: str, provider_auth: AuthConfig | None = None) -> DispatchConfig:
+def options(*argv: str) -> Options:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    return config_from_args(parser.parse_args(list(argv)), provider_auth)
+    return options_from_args(parser.parse_args(list(argv)))
+
+
+def parse(*argv: str, provider_auth: AuthConfig | None = CONFLUENT) -> DispatchConfig:
+    given = options(*argv)
+    return given.dispatch_config(given.auth_for("confluent", provider_auth), given.url)
 
 
 def test_defaults() -> None:
@@ -25,7 +37,7 @@ def test_defaults() -> None:
     assert config.verify_tls is True and config.retries == 2 and config.concurrency == 1
     assert config.on_error == "stop"
     assert config.user_agent.startswith("stackql-signups/")
-    assert config.auth == AuthSettings(type="basic")
+    assert config.auth.type == "basic"
     assert config.auth.variables == ("CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_API_SECRET")
 
 
@@ -44,8 +56,9 @@ def test_every_flag() -> None:
     assert config.verify_tls is False and config.on_error == "continue"
 
 
-def test_local_endpoint_is_left_for_the_cli() -> None:
-    assert parse("--endpoint", "local").endpoint == "local"
+def test_local_endpoint_is_left_for_the_session() -> None:
+    given = options("--endpoint", "local")
+    assert given.endpoint == "local" and given.url is None
 
 
 def test_manifest_auth_is_used_and_auth_flag_overrides_it() -> None:
@@ -131,7 +144,8 @@ def test_config_module_does_not_import_httpx() -> None:
     import subprocess
     import sys
 
-    code = "import sys, stackql_signups.dispatch as d; d.DispatchConfig(); print('httpx' in sys.modules)"
+    code = "import sys, stackql_signups.options as o; o.Options().dispatch_config(o.AuthSettings(), None); "
+    code += "print('httpx' in sys.modules or 'argparse' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -143,3 +157,26 @@ def test_direct_construction_is_checked_too() -> None:
         DispatchConfig(read_timeout=0)
     with pytest.raises(UsageError):
         DispatchConfig(on_error="ignore")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("keywords", "flag", "fragment"),
+    [
+        ({"timeout": -1}, ["--timeout", "-1"], "--timeout must be a number of seconds greater than 0"),
+        ({"retries": 11}, ["--retries", "11"], "--retries must be between 0 and 10, got 11"),
+        ({"concurrency": 0}, ["--concurrency", "0"], "--concurrency must be between 1 and 64, got 0"),
+        ({"on_error": "ignore"}, ["--on-error", "ignore"], "--on-error must be stop or continue"),
+        ({"endpoint": "ftp://x"}, ["--endpoint", "ftp://x"], "--endpoint must be an http:// or https:// URL"),
+        ({"auth": '{"confluent": {"type": "kerberos"}}'}, ["--auth", '{"confluent": {"type": "kerberos"}}'],
+         "auth type 'kerberos' is not supported"),
+    ],
+)  # fmt: skip
+def test_options_refuse_what_the_flags_refuse_with_the_same_message(
+    keywords: dict[str, object], flag: list[str], fragment: str
+) -> None:
+    with pytest.raises(UsageError) as built:
+        Options(**keywords)  # type: ignore[arg-type]
+    with pytest.raises(UsageError) as parsed:
+        options(*flag)
+    assert fragment in built.value.message
+    assert built.value.message == parsed.value.message
