@@ -14,7 +14,7 @@ from .._errors import Error
 from ..dispatch import RunSummary
 from ..engine import Step
 from ..session import AsyncSession, StatementResult
-from .outcomes import OutcomeLog
+from .outcomes import OutcomeLog, describe
 from .results import (
     NO_ANSWER,
     QUERY_CANCELED,
@@ -81,12 +81,17 @@ class EngineSession(BaseSession):
     async def init(self, connection: Any) -> None:
         self.connection = connection
         self.number = int(connection.pid)
+        peer = connection.stream.writer.get_extra_info("peername")
+        where = f" from {peer[0]}" if isinstance(peer, tuple) else ""
+        self.context.log.note(f"connection {self.number} opened{where}, user {connection.username}")
 
     async def close(self) -> None:
         # Statements whose client cancelled or went away still finish on this session's HTTP client.
         while self._running:
             await asyncio.wait(set(self._running))
         await self.core.close()
+        if self.connection is not None:
+            self.context.log.note(f"connection {self.number} closed")
 
     async def prepare(self, sql: str, param_oids: list[int | None]) -> Statement:
         """A statement of the extended protocol (or one Postgres statement of a simple query)."""
@@ -159,6 +164,15 @@ def _results(steps: list[Step], results: list[StatementResult]) -> ScriptResult:
         if outcome is None:
             return ScriptResult(tuple(shapes), PgError(NO_ANSWER, f"statement {step.number} was not run"))
         if outcome.status != "succeeded":
-            return ScriptResult(tuple(shapes), outcome_error(outcome))
+            return ScriptResult(tuple(shapes), _with_later(outcome_error(outcome), step.number, results))
         shapes.append(exec_shape(exec_columns(step.request), outcome))
     return ScriptResult(tuple(shapes))
+
+
+def _with_later(error: PgError, failed: int, results: list[StatementResult]) -> PgError:
+    """The error of a failed statement, telling what became of later ones (`--on-error continue`)."""
+    later = [describe(r.outcome) for r in results if r.outcome is not None and r.number > failed]
+    if not later:
+        return error
+    detail = "\n".join(filter(None, [error.fields.get("D"), "later statements:", *later]))
+    return PgError(error.sqlstate, error.message, **{**error.fields, "D": detail})

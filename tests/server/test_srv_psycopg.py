@@ -270,3 +270,23 @@ def test_query_parameters_past_the_prepare_threshold(
     for (name, _), organization_id in zip(customers, organizations, strict=True):
         assert [o["id"] for o in state if o["name"] == name] == [organization_id]
     assert _sent(module_emulator) == before + len(customers) + 1
+
+
+def test_on_error_continue_tells_what_became_of_later_statements(
+    tmp_path: Path, module_emulator: Emulator
+) -> None:
+    server = Server(
+        ["--endpoint", module_emulator.url, "--on-error", "continue"], clean_env(tmp_path / "home"), tmp_path
+    )
+    taken, fresh = _unique("Taken"), _unique("Fresh")
+    try:
+        with server.connect() as conn:
+            conn.execute(signup_sql(*taken))
+            with pytest.raises(psycopg.Error) as raised:
+                conn.execute(signup_sql(*taken) + "\n" + signup_sql(*fresh))
+    finally:
+        assert server.stop() == 0, server.log
+    assert raised.value.sqlstate == "PA409"
+    [org] = [o for o in module_emulator.state()["organizations"] if o["name"] == fresh[0]]
+    detail = str(raised.value.diag.message_detail)
+    assert f"later statements:\nstatement 2: succeeded, 201, organization {org['id']}" in detail
