@@ -45,7 +45,7 @@ POSTGRES_CHATTER = (
 )
 
 _ENGINE_VERBS = frozenset(
-    {"EXEC", "EXECUTE", "DESCRIBE", "DESC", "USE", "INSERT", "UPDATE", "DELETE", "REPLACE"}
+    {"EXEC", "EXECUTE", "DESCRIBE", "DESC", "USE", "INSERT", "UPDATE", "DELETE", "REPLACE", "REGISTRY"}
 )
 # What follows SHOW in StackQL's own SHOW statements; `SHOW server_version` and the like are Postgres's.
 _STACKQL_SHOW = frozenset({"PROVIDERS", "SERVICES", "RESOURCES", "METHODS", "EXTENDED", "EXEC", "INSERT"})
