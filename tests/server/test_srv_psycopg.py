@@ -290,3 +290,32 @@ def test_on_error_continue_tells_what_became_of_later_statements(
     [org] = [o for o in module_emulator.state()["organizations"] if o["name"] == fresh[0]]
     detail = str(raised.value.diag.message_detail)
     assert f"later statements:\nstatement 2: succeeded, 201, organization {org['id']}" in detail
+
+
+def test_ctrl_c_in_psql_cancels_and_says_what_became_of_the_statement(
+    slow_setup: tuple[Emulator, Server],
+) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    emulator, server = slow_setup
+    name, external_id = _unique("CtrlC")
+    argv = ["-X", "-w", "-h", server.host, "-p", str(server.port), "-U", "stackql", "-d", "stackql"]
+    psql = pexpect.spawn(PSQL, argv, env=server.env, encoding="utf-8", timeout=20)
+    try:
+        psql.expect("stackql=> ")
+        psql.sendline(signup_sql(name, external_id))
+        time.sleep(0.7)  # the request is on its way to the slow emulator
+        psql.sendintr()  # Ctrl-C: psql sends a cancel request
+        psql.expect("ERROR:  canceling statement due to user request: stopped waiting for it")
+        psql.expect("never sent again")
+        psql.expect("stackql=> ")
+        psql.sendline("SHOW PROVIDERS;")  # the session goes on
+        psql.expect("confluent")
+        psql.sendline("\\q")
+        psql.expect(pexpect.EOF)
+    finally:
+        psql.close(force=True)
+    deadline = time.monotonic() + 10
+    while "succeeded, 201" not in server.log:
+        assert time.monotonic() < deadline, server.log
+        time.sleep(0.1)
+    assert len([o for o in emulator.state()["organizations"] if o["name"] == name]) == 1
