@@ -46,6 +46,13 @@ class StatementResult:
     answer: ResultSet | None = None
     outcome: Outcome | None = None
     columns: tuple[str, ...] = ()
+    id_field: str | None = None  # the column holding the result's id, as the manifest's x-outcome names it
+
+    @property
+    def result_id(self) -> Any:
+        """The id of what the statement created or found (None when it has none or failed)."""
+        row = self.outcome.row if self.outcome is not None else None
+        return row.get(self.id_field) if row is not None and self.id_field else None
 
     def result_set(self) -> ResultSet:
         """The statement's rows with their column names: the answer, or the succeeded request's row."""
@@ -66,7 +73,7 @@ class _InOrder:
 
     def __init__(self, steps: Sequence[Step], on_result: ResultHook | None) -> None:
         self._answers = [s for s in steps if s.answer is not None]
-        self._columns = {s.number: s.request.columns for s in steps if s.request is not None}
+        self._requests = {s.number: s.request for s in steps if s.request is not None}
         self._on_result = on_result
 
     def flush(self, before: int | None = None) -> None:
@@ -78,8 +85,12 @@ class _InOrder:
     def outcome(self, outcome: Outcome) -> None:
         self.flush(outcome.statement)
         if self._on_result is not None:
-            columns = self._columns.get(outcome.statement, ())
-            self._on_result(StatementResult(outcome.statement, outcome=outcome, columns=columns))
+            request = self._requests[outcome.statement]
+            self._on_result(
+                StatementResult(
+                    outcome.statement, outcome=outcome, columns=request.columns, id_field=request.outcome.id
+                )
+            )
 
 
 class _Core:
