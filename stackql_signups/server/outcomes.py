@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import IO, TextIO
 
-from ..dispatch import Outcome
+from ..session import StatementResult
 
 
 class OutcomeLog:
@@ -20,30 +20,33 @@ class OutcomeLog:
     def note(self, text: str) -> None:
         print(f"srv: {text}", file=self._err, flush=True)
 
-    def hook(self, connection: int, query: int) -> Callable[[Outcome], None]:
-        """The outcome callback for the statements of one query (numbered per connection)."""
+    def hook(self, connection: int, query: int) -> Callable[[StatementResult], None]:
+        """The callback for the requests' results of one query (numbered per connection)."""
 
-        def record(outcome: Outcome) -> None:
-            self.note(f"connection {connection}, query {query}, {describe(outcome)}")
+        def record(result: StatementResult) -> None:
+            if result.outcome is None:
+                return
+            self.note(f"connection {connection}, query {query}, {describe(result)}")
             if self._report is not None:
-                line = json.dumps(_record(connection, query, outcome), ensure_ascii=False)
+                line = json.dumps(_record(connection, query, result), ensure_ascii=False)
                 self._report.write(line + "\n")
                 self._report.flush()
 
         return record
 
 
-def describe(outcome: Outcome) -> str:
-    """`statement 2 (label a): succeeded, 201, organization 1234, request id r-9` and the like."""
+def describe(result: StatementResult) -> str:
+    """`statement 2 (label a): succeeded, 201, organization_id 1234, request id r-9` and the like."""
+    outcome = result.outcome
+    assert outcome is not None
     label = f" (label {outcome.label})" if outcome.label else ""
     parts = [f"statement {outcome.statement}{label}: {outcome.status.replace('_', ' ')}"]
     if outcome.existing:
         parts.append("already there, nothing new created")
     if outcome.http_status is not None:
         parts.append(str(outcome.http_status))
-    organization = (outcome.row or {}).get("organization_id")
-    if organization:
-        parts.append(f"organization {organization}")
+    if result.id_field and result.result_id is not None:  # named as the manifest names the result's id
+        parts.append(f"{result.id_field} {result.result_id}")
     if outcome.request_id:
         parts.append(f"request id {outcome.request_id}")
     if outcome.error is not None:
@@ -51,8 +54,9 @@ def describe(outcome: Outcome) -> str:
     return ", ".join(parts)
 
 
-def _record(connection: int, query: int, outcome: Outcome) -> dict[str, object]:
-    row = outcome.row or {}
+def _record(connection: int, query: int, result: StatementResult) -> dict[str, object]:
+    outcome = result.outcome
+    assert outcome is not None
     return {
         "connection": connection,
         "query": query,
@@ -63,6 +67,6 @@ def _record(connection: int, query: int, outcome: Outcome) -> dict[str, object]:
         "http_status": outcome.http_status,
         "request_id": outcome.request_id,
         "attempts": outcome.attempts,
-        "organization_id": row.get("organization_id"),
+        result.id_field or "id": result.result_id,
         "error": outcome.error.message if outcome.error is not None else None,
     }

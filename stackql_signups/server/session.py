@@ -123,8 +123,7 @@ class EngineSession(BaseSession):
 
         def record(result: StatementResult) -> None:
             results.append(result)
-            if result.outcome is not None:
-                hook(result.outcome)
+            hook(result)
 
         try:
             steps = self.core.prepare(sql)
@@ -171,7 +170,7 @@ def _results(steps: list[Step], results: list[StatementResult]) -> ScriptResult:
 
 def _with_later(error: PgError, failed: int, results: list[StatementResult]) -> PgError:
     """The error of a failed statement, telling what became of later ones (`--on-error continue`)."""
-    later = [describe(r.outcome) for r in results if r.outcome is not None and r.number > failed]
+    later = [describe(r) for r in results if r.outcome is not None and r.number > failed]
     if not later:
         return error
     detail = "\n".join(filter(None, [error.fields.get("D"), "later statements:", *later]))

@@ -66,7 +66,7 @@ def test_an_api_error_carries_its_http_status(module_server: Server, module_emul
         assert raised.value.sqlstate == "PA409"
         assert "already exists" in str(raised.value)
         assert conn.execute("SELECT 'still here' AS test_value").fetchone() == ("still here",)
-    assert f"organization {row[0]}" in module_server.log
+    assert f"organization_id {row[0]}" in module_server.log
 
 
 def test_results_have_column_names_types_and_tags(module_server: Server) -> None:
@@ -118,7 +118,7 @@ def test_sixteen_connections_sign_customers_up_at_once(
         assert [o["id"] for o in organizations if o["name"] == name] == [organization_id]
     assert sorted(n for n, _ in results) == sorted(n for n, _ in customers)
     for _, organization_id in results:  # every outcome is in the server's log
-        assert f"succeeded, 201, organization {organization_id}" in module_server.log
+        assert f"succeeded, 201, organization_id {organization_id}" in module_server.log
 
 
 @pytest.fixture
@@ -183,7 +183,7 @@ def test_a_client_that_goes_away_loses_no_outcome(slow_setup: tuple[Emulator, Se
         assert time.monotonic() < deadline, server.log
         time.sleep(0.1)
     [org] = [o for o in emulator.state()["organizations"] if o["name"] == name]
-    assert f"organization {org['id']}" in server.log
+    assert f"organization_id {org['id']}" in server.log
     assert "Traceback" not in server.log
 
 
@@ -289,7 +289,7 @@ def test_on_error_continue_tells_what_became_of_later_statements(
     assert raised.value.sqlstate == "PA409"
     [org] = [o for o in module_emulator.state()["organizations"] if o["name"] == fresh[0]]
     detail = str(raised.value.diag.message_detail)
-    assert f"later statements:\nstatement 2: succeeded, 201, organization {org['id']}" in detail
+    assert f"later statements:\nstatement 2: succeeded, 201, organization_id {org['id']}" in detail
 
 
 def test_ctrl_c_in_psql_cancels_and_says_what_became_of_the_statement(
