@@ -98,22 +98,38 @@ def _server(tmp_path: Path, emulator: Emulator, *flags: str, **env: str) -> Serv
     return Server(["--endpoint", emulator.url, *flags], {**clean_env(tmp_path / "home"), **env}, tmp_path)
 
 
-@pytest.mark.parametrize("method", ["scram-sha-256", "md5"])
-def test_a_password_from_a_file_is_required(tmp_path: Path, module_emulator: Emulator, method: str) -> None:
-    secret = tmp_path / "password"
-    secret.write_text("s3cret-pass\n")
-    server = _server(tmp_path, module_emulator, "--pgsrv.password-file", str(secret), "--pgsrv.auth", method)
+@pytest.mark.parametrize(("method", "source"), [("scram-sha-256", "file"), ("md5", "environment")])
+def test_a_password_is_required_when_one_is_set(
+    tmp_path: Path, module_emulator: Emulator, method: str, source: str
+) -> None:
+    if source == "file":
+        secret = tmp_path / "password"
+        secret.write_text("s3cret-pass\n")
+        server = _server(
+            tmp_path, module_emulator, "--pgsrv.password-file", str(secret), "--pgsrv.auth", method
+        )
+    else:
+        server = _server(
+            tmp_path, module_emulator, "--pgsrv.auth", method, STACKQL_SIGNUPS_SRV_PASSWORD="s3cret-pass"
+        )
     try:
         refused = server.psql("-w", "-c", "SHOW PROVIDERS", env={"PGPASSWORD": "wrong"})
         allowed = server.psql("-w", "-c", "SHOW PROVIDERS", env={"PGPASSWORD": "s3cret-pass"})
     finally:
         assert server.stop() == 0, server.log
-
     assert refused.status != 0
     assert "password authentication failed" in refused.stderr
     assert allowed.status == 0, allowed.explain()
     assert "confluent" in allowed.stdout
     assert "s3cret-pass" not in server.stdout + server.log
+
+
+def test_tls_is_declined_cleanly_without_a_certificate(module_server: Server) -> None:
+    refused = module_server.psql("-w", "-c", "SHOW PROVIDERS", env={"PGSSLMODE": "require"})
+    assert refused.status != 0
+    assert "server does not support SSL" in refused.stderr
+    assert "Traceback" not in module_server.log
+    assert module_server.psql("-w", "-c", "SHOW PROVIDERS").status == 0  # and in the clear it works
 
 
 def test_a_non_loopback_address_without_a_password_is_refused(tmp_path: Path) -> None:
