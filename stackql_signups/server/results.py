@@ -76,11 +76,14 @@ def _oid(values: list[Any]) -> int:
 
 
 def encodable(row: Sequence[Any], columns: Sequence[ResultColumn]) -> tuple[Any, ...]:
-    """Values the wire encoder writes as their column's type: JSON as text, text columns as str."""
+    """Values the wire encoder writes as their column's type: JSON as text, text columns as str.
+
+    Idempotent: a JSON column's value that is already text is JSON text, and stays as it is.
+    """
     values: list[Any] = []
     for value, column in zip(row, columns, strict=True):
-        if value is None:
-            values.append(None)
+        if value is None or (column.oid == JSON and isinstance(value, str)):
+            values.append(value)
         elif column.oid == JSON or (column.oid == TEXT and isinstance(value, (dict, list))):
             values.append(json.dumps(value, ensure_ascii=False))
         elif column.oid == TEXT and not isinstance(value, str):

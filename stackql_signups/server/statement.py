@@ -8,12 +8,13 @@ from pg_mimic import PgError, Portal, ResultColumn, Statement
 from pg_mimic.session import Row
 
 from .params import parameter_count, substitute, typed
-from .results import SYNTAX_ERROR, step_columns
+from .results import SYNTAX_ERROR, encodable, step_columns
 
 if TYPE_CHECKING:
     from .session import EngineSession
 
 _UNSET: list[ResultColumn] = []
+INTERNAL_ERROR = "XX000"
 
 
 class EngineStatement(Statement):
@@ -39,6 +40,11 @@ class EngineStatement(Statement):
             self._columns = None if columns is None else list(columns)
         return self._columns
 
+    @property
+    def described(self) -> list[ResultColumn] | None:
+        """The columns announced at Describe (None before it, or for a statement without rows)."""
+        return None if self._columns is _UNSET else self._columns
+
     def bind(self, params: list[Any]) -> Portal:
         values = [typed(value, oid) for value, oid in zip(params, self.param_oids, strict=False)]
         self._bound = substitute(self.sql, values + params[len(values) :]) if self.param_oids else self.sql
@@ -60,8 +66,19 @@ class EnginePortal(Portal):
             if result.error is not None:
                 self._rows = []
                 raise result.error
-            self._rows = [tuple(r) for shape in result.shapes[:1] for r in shape.rows]
+            self._rows = self._as_described([tuple(r) for shape in result.shapes[:1] for r in shape.rows])
         end = len(self._rows) if max_rows <= 0 else min(len(self._rows), self._taken + max_rows)
         batch = self._rows[self._taken : end]
         self._taken = end
         return batch, end < len(self._rows)
+
+    def _as_described(self, rows: list[Row]) -> list[Row]:
+        """Rows as the RowDescription sent at Describe announced them (a text column gets text)."""
+        columns = self.statement.described
+        if not rows or not columns:
+            return rows
+        if any(len(row) != len(columns) for row in rows):
+            raise PgError(
+                INTERNAL_ERROR, "the statement's result does not have the columns it was described with"
+            )
+        return [encodable(row, columns) for row in rows]

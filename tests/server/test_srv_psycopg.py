@@ -79,6 +79,16 @@ def test_results_have_column_names_types_and_tags(module_server: Server) -> None
         assert cur.fetchall() == [("confluent", "v00.00.00000")]
         assert conn.execute("USE confluent").statusmessage == "USE"
         assert conn.execute("SHOW server_version").fetchone() is not None  # Postgres's SHOW still works
+        for statement in (
+            f"DESCRIBE METHOD EXTENDED {RESOURCE}.signup",
+            f"SHOW EXTENDED METHODS IN {RESOURCE}",
+        ):
+            simple = conn.execute(statement, prepare=False)
+            extended = conn.execute(statement, prepare=True)  # Parse, Bind, Describe, Execute
+            assert [(c.name, c.type_code) for c in extended.description or []] == [
+                (c.name, c.type_code) for c in simple.description or []
+            ]
+            assert extended.fetchall() == simple.fetchall()
 
 
 def test_the_extended_protocol_past_the_prepare_threshold(module_server: Server) -> None:
