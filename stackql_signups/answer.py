@@ -8,6 +8,7 @@ from typing import Any
 from ._errors import BindError, Location
 from .manifest import Method, Registry
 from .manifest.loader import _Reader
+from .query.columns import row_schema
 from .results import ResultSet
 from .sql.statements import Describe, Show, Unsupported
 
@@ -128,7 +129,7 @@ def _describe_method(method: Method, reader: _Reader, extended: bool) -> list[tu
         param = method.parameter(name)
         if param is not None:
             rows.append((name, param.type_name, "input_optional", _shape(param.type_name), param.description))
-    for name, kind, description in _fields(reader, method.response_schema):
+    for name, kind, description in _fields(reader, row_schema(reader, method)):
         rows.append((name, kind, "output", _shape(kind), description))
     return rows
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import Error, ValidationError
 from .answer import describe, show, unsupported
@@ -16,18 +16,45 @@ from .render import render
 from .results import ResultSet
 from .sql import splitter
 from .sql.fastpath import Prefixes, parse_statement
-from .sql.statements import Describe, Exec, Show, ShowExecTemplate, Unsupported, Use
+from .sql.statements import (
+    Describe,
+    Exec,
+    Query,
+    Show,
+    ShowExecTemplate,
+    ShowInsertTemplate,
+    Unsupported,
+    Use,
+)
+
+if TYPE_CHECKING:
+    from .query.insert import Returning
+    from .query.select import SelectPlan
 
 
 @dataclass(frozen=True)
 class Step:
-    """What one statement became: an answer to print, or a request to send."""
+    """What one statement became: an answer to print, a request to send, or a query to run.
+
+    An INSERT of several rows is several steps of one number; `shaped` ones show their answer through
+    `returning` (or show nothing without RETURNING, as StackQL). A `query` (SELECT) runs at its place.
+    """
 
     number: int
     answer: ResultSet | None = None
     request: PlannedRequest | None = None
     warning: str | None = None
     verb: str = ""  # the statement's keyword (EXEC, SHOW, DESCRIBE, USE): a Postgres command tag
+    query: SelectPlan | None = None
+    returning: Returning | None = None
+    shaped: bool = False
+
+    def shaped_row(self, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        """What an INSERT row's answer shows: its RETURNING row, or nothing without RETURNING."""
+        if self.returning is None:
+            return None
+        records = self.returning.present(row, self.number).records()
+        return records[0] if records else None
 
 
 class Validators:
@@ -142,6 +169,15 @@ def _steps(
             from .exec_template import exec_template
 
             answer = exec_template(statement, registry, binder.default_provider, where)
+            yield Step(number, answer=answer, verb="SHOW")
+        elif isinstance(statement, Query):
+            from .query.steps import query_steps  # imports sqlglot and sqlite3: only for SQL statements
+
+            yield from query_steps(statement, registry, binder.default_provider, where)
+        elif isinstance(statement, ShowInsertTemplate):
+            from .query.template import insert_template
+
+            answer = insert_template(statement, registry, binder.default_provider, where)
             yield Step(number, answer=answer, verb="SHOW")
         elif isinstance(statement, Unsupported):
             unsupported(statement, registry, binder.default_provider, where)

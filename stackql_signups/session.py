@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,7 @@ class StatementResult:
     outcome: Outcome | None = None
     columns: tuple[str, ...] = ()
     id_field: str | None = None  # the column holding the result's id, as the manifest's x-outcome names it
+    warning: str | None = None  # e.g. a SELECT cut at its page bound: the front end shows it on stderr
 
     @property
     def result_id(self) -> Any:
@@ -73,7 +74,7 @@ class _InOrder:
 
     def __init__(self, steps: Sequence[Step], on_result: ResultHook | None) -> None:
         self._answers = [s for s in steps if s.answer is not None]
-        self._requests = {s.number: s.request for s in steps if s.request is not None}
+        self._sent = [s for s in steps if s.request is not None]  # outcomes come back in this order
         self._on_result = on_result
 
     def flush(self, before: int | None = None) -> None:
@@ -84,12 +85,15 @@ class _InOrder:
 
     def outcome(self, outcome: Outcome) -> None:
         self.flush(outcome.statement)
+        step = self._sent.pop(0) if self._sent else None
+        if step is not None and step.shaped and outcome.status == "succeeded":
+            # An INSERT row: what it shows is its RETURNING row (nothing without RETURNING).
+            outcome = replace(outcome, row=step.shaped_row(outcome.row))
         if self._on_result is not None:
-            request = self._requests[outcome.statement]
+            columns = step.request.columns if step is not None and step.request is not None else ()
+            id_field = step.request.outcome.id if step is not None and step.request is not None else None
             self._on_result(
-                StatementResult(
-                    outcome.statement, outcome=outcome, columns=request.columns, id_field=request.outcome.id
-                )
+                StatementResult(outcome.statement, outcome=outcome, columns=columns, id_field=id_field)
             )
 
 
@@ -140,9 +144,11 @@ class _Core:
         endpoint = self._local_url or self.options.url
         plans = []
         for step in steps:
-            if step.request is not None:
-                server = base_url(step.request.server, endpoint)
-                plans.append(step.request.describe(server=server, auth_scheme=self.auth_scheme(step.request)))
+            requests = [step.request] if step.request is not None else []
+            requests += list(step.query.first_requests) if step.query is not None else []  # a SELECT's
+            for request in requests:
+                server = base_url(request.server, endpoint)
+                plans.append(request.describe(server=server, auth_scheme=self.auth_scheme(request)))
         return plans
 
     def auth_scheme(self, request: PlannedRequest) -> str | None:
@@ -220,6 +226,63 @@ def _collector(rows: Rows, errors: list[Error]) -> ResultHook:
     return collect
 
 
+def _parts(steps: Sequence[Step]) -> list[list[Step]]:
+    """The steps cut at each SELECT: runs of other statements, and each SELECT alone."""
+    parts: list[list[Step]] = []
+    for step in steps:
+        if step.query is not None or not parts or parts[-1][0].query is not None:
+            parts.append([step])
+        else:
+            parts[-1].append(step)
+    return parts
+
+
+def _stopped(outcomes: Sequence[Outcome], on_error: str) -> bool:
+    return on_error != "continue" and any(o.status != "succeeded" for o in outcomes)
+
+
+def _not_sent(
+    part: Sequence[Step], outcomes: Sequence[Outcome], on_result: ResultHook | None
+) -> list[Outcome]:
+    """`--on-error stop`: the statements after a failure are not sent; each is reported as such."""
+    failed = next(o for o in outcomes if o.status != "succeeded")
+    skipped = []
+    for step in part:
+        if step.request is None and step.query is None:
+            continue
+        label = step.request.label if step.request is not None else None
+        error = RequestError(
+            f"not sent: statement {failed.statement} failed before it (--on-error stop)",
+            hint="fix that statement and run again, or use --on-error continue",
+        )
+        outcome = Outcome(step.number, label, "not_sent", error=error)
+        if on_result is not None:
+            on_result(StatementResult(step.number, outcome=outcome))
+        skipped.append(outcome)
+    return skipped
+
+
+def _select_failed(outcome: Outcome, on_result: ResultHook | None) -> Outcome:
+    if on_result is not None:
+        on_result(StatementResult(outcome.statement, outcome=outcome))
+    return outcome
+
+
+def _select_done(done: Any, on_result: ResultHook | None, log: LogHook | None) -> Outcome:
+    """A SELECT's rows are handed over as its answer; its outcome counts it in the run's summary."""
+    result = done.result
+    if log is not None:
+        count = len(result.rows)
+        log(
+            f"statement {result.statement}: {count} row{'s' if count != 1 else ''} from {done.requests} "
+            f"request{'s' if done.requests != 1 else ''}"
+        )
+    if on_result is not None:
+        warning = "; ".join(done.warnings) or None
+        on_result(StatementResult(result.statement, answer=result, warning=warning))
+    return Outcome(result.statement, None, "succeeded", http_status=200, attempts=done.requests)
+
+
 class Session(_Core):
     """A session whose statements are sent with one keep-alive HTTP client (threads for concurrency)."""
 
@@ -229,8 +292,40 @@ class Session(_Core):
         """Send the requests of prepared `steps`, calling `on_result` per statement in script order.
 
         None when there was nothing to send (the answers have been handed over). Raises before sending
-        anything when a request cannot be sent (a body over the limit, missing credentials).
+        anything when a request cannot be sent (a body over the limit, missing credentials). A SELECT
+        runs at its place in the script, after the statements before it.
         """
+        if not any(s.query is not None for s in steps):
+            return self._send(steps, on_result)
+        outcomes: list[Outcome] = []
+        for part in _parts(steps):
+            if _stopped(outcomes, self.options.on_error):
+                outcomes += _not_sent(part, outcomes, on_result)
+            elif part[0].query is not None:
+                outcomes.append(self._select(part[0], on_result))
+            elif (summary := self._send(part, on_result)) is not None:
+                outcomes += summary.outcomes
+        return RunSummary.of(outcomes)
+
+    def _select(self, step: Step, on_result: ResultHook | None) -> Outcome:
+        from .dispatch.executor import Executor
+        from .query.fetch import FetchFailed
+        from .query.run import run_select
+
+        plan = step.query
+        assert plan is not None
+        config = self._dispatch_config(plan.first_requests[0])
+        if self._executor is None:
+            self._executor = self._stack.enter_context(
+                contextlib.closing(Executor(config, **self._executor_options()))
+            )
+        try:
+            done = run_select(plan, self._executor.send)
+        except FetchFailed as failed:
+            return _select_failed(failed.outcome, on_result)
+        return _select_done(done, on_result, self._log)
+
+    def _send(self, steps: Sequence[Step], on_result: ResultHook | None = None) -> RunSummary | None:
         order = _InOrder(steps, on_result)
         requests = self._requests(steps)
         if not requests:
@@ -287,6 +382,42 @@ class AsyncSession(_Core):
 
     async def send(self, steps: Sequence[Step], on_result: ResultHook | None = None) -> RunSummary | None:
         """The asyncio form of `Session.send`."""
+        if not any(s.query is not None for s in steps):
+            return await self._send(steps, on_result)
+        outcomes: list[Outcome] = []
+        for part in _parts(steps):
+            if _stopped(outcomes, self.options.on_error):
+                outcomes += _not_sent(part, outcomes, on_result)
+            elif part[0].query is not None:
+                outcomes.append(await self._select(part[0], on_result))
+            elif (summary := await self._send(part, on_result)) is not None:
+                outcomes += summary.outcomes
+        return RunSummary.of(outcomes)
+
+    async def _select(self, step: Step, on_result: ResultHook | None) -> Outcome:
+        import asyncio
+
+        from .dispatch.executor import Executor
+        from .query.fetch import FetchFailed
+        from .query.run import SelectResult, run_select
+
+        plan = step.query
+        assert plan is not None
+        config = self._dispatch_config(plan.first_requests[0])
+        options = self._executor_options()
+
+        def fetch_and_query() -> SelectResult:
+            # The pages are fetched by a sync client on a worker thread: the event loop is not blocked.
+            with Executor(config, **options) as executor:
+                return run_select(plan, executor.send)
+
+        try:
+            done = await asyncio.to_thread(fetch_and_query)
+        except FetchFailed as failed:
+            return _select_failed(failed.outcome, on_result)
+        return _select_done(done, on_result, self._log)
+
+    async def _send(self, steps: Sequence[Step], on_result: ResultHook | None = None) -> RunSummary | None:
         order = _InOrder(steps, on_result)
         requests = self._requests(steps)
         if not requests:

@@ -46,20 +46,24 @@ def run(
             warnings.append(f"warning: statement {step.number}: {step.warning}")
         if step.answer is not None:
             answers.append(step.answer)
-        if step.request is None or view_error is not None:
-            continue
-        count += 1
-        try:
-            # The same limit exec applies: a body the API would refuse is an error here too.
-            check_body_sizes((step.request,))
-            view = views(step.request)
-        except Error as exc:
-            view_error = exc
-            continue
-        if fmt in ("json", "jsonl"):
-            lines.append(_encode(view))
-        else:
-            records.append(view)
+        # A SELECT shows the first request of each resource it reads (later pages depend on the answers).
+        planned = [step.request] if step.request is not None else []
+        planned += list(step.query.first_requests) if step.query is not None else []
+        for request in planned:
+            if view_error is not None:
+                break
+            count += 1
+            try:
+                # The same limit exec applies: a body the API would refuse is an error here too.
+                check_body_sizes((request,))
+                view = views(request)
+            except Error as exc:
+                view_error = exc
+                continue
+            if fmt in ("json", "jsonl"):
+                lines.append(_encode(view))
+            else:
+                records.append(view)
     with output(args.outfile) as out:
         if view_error is not None:
             raise view_error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -9,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from ..validate import Violation
 from .auth import Authenticator, Denied, Principal, TokenGrant, token_digest
@@ -26,6 +27,7 @@ from .store import (
     NewEntitlement,
     NewOrganization,
     NewUser,
+    OrganizationRecord,
     Outcome,
     Rejected,
     Store,
@@ -33,6 +35,7 @@ from .store import (
 )
 
 ENTITLEMENTS_PATH = "/partner/v2/entitlements"
+ORGANIZATIONS_PATH = "/partner/v2/organizations"
 TOKEN_PATH = "/oauth2/token"
 MAX_DEPTH = 32
 """Deepest JSON nesting accepted in a body: the schemas need 4 levels; this bounds recursion."""
@@ -79,18 +82,30 @@ class EmulatorApp:
     def handle(self, request: Request) -> Response:
         """The answer to one request (the server adds X-Request-Id and writes it)."""
         path, method = request.path, request.method
+        if path in (ENTITLEMENTS_PATH, ORGANIZATIONS_PATH) and method == "GET":
+            return self._api(request, self._list, "partner:describe")
         operation = self._operations.get(path)
         if operation is not None:
             if method != "POST":
-                return _not_allowed(method, path, "POST")
+                return _not_allowed(method, path, "GET, POST" if path == ENTITLEMENTS_PATH else "POST")
             return self._api(request, *operation)
+        if path == ORGANIZATIONS_PATH:
+            return _not_allowed(method, path, "GET")
         if path.startswith(ENTITLEMENTS_PATH + "/"):
             entitlement_id = unquote(path[len(ENTITLEMENTS_PATH) + 1 :])
             if entitlement_id and "/" not in entitlement_id:
                 if method != "GET":
                     return _not_allowed(method, path, "GET")
                 return self._api(
-                    request, lambda r, who: self._get_entitlement(entitlement_id, who), "partner:describe"
+                    request, lambda r, who: self._get_entitlement(entitlement_id, r, who), "partner:describe"
+                )
+        if path.startswith(ORGANIZATIONS_PATH + "/"):
+            organization_id = unquote(path[len(ORGANIZATIONS_PATH) + 1 :])
+            if organization_id and "/" not in organization_id:
+                if method != "GET":
+                    return _not_allowed(method, path, "GET")
+                return self._api(
+                    request, lambda r, who: self._get_organization(organization_id, who), "partner:describe"
                 )
         if path == TOKEN_PATH:
             return self._token(request) if method == "POST" else _not_allowed(method, path, "POST")
@@ -204,7 +219,9 @@ class EmulatorApp:
         body = self._validated_body(request, self.schemas.entitlement.violations, errors)
         if errors or not isinstance(body, dict):
             return failure(400, errors)
-        outcome = self.store.create_entitlement(who.partner, _new_entitlement(body))
+        reference = body.get("organization")
+        organization_id = reference.get("id") if isinstance(reference, dict) else None
+        outcome = self.store.create_entitlement(who.partner, _new_entitlement(body), organization_id)
         if not isinstance(outcome, Created) or outcome.entitlement_id is None:
             return self._answer(outcome, False, "")  # a conflict: the same external_id exists
         record = self.store.entitlement(who.partner, outcome.entitlement_id)
@@ -212,13 +229,82 @@ class EmulatorApp:
         location = self._entitlement_url(record.id)
         return json_response(201, self._entitlement_json(record), (("Location", location),))
 
-    def _get_entitlement(self, entitlement_id: str, who: Principal) -> Response:
+    def _get_entitlement(self, entitlement_id: str, request: Request, who: Principal) -> Response:
         record = self.store.entitlement(who.partner, entitlement_id)
-        if record is None:
+        scope = parse_qs(request.query, keep_blank_values=True).get("organization.id")
+        if record is None or (scope and record.organization_id != scope[-1]):
             return single_failure(
                 404, "not_found", "Not Found", f"The entitlement {quoted(entitlement_id)} does not exist"
             )
         return json_response(200, self._entitlement_json(record))
+
+    def _get_organization(self, organization_id: str, who: Principal) -> Response:
+        record = self.store.organization(who.partner, organization_id)
+        if record is None:
+            return single_failure(
+                404, "not_found", "Not Found", f"The organization {quoted(organization_id)} does not exist"
+            )
+        return json_response(200, self._organization_json(record))
+
+    def _list(self, request: Request, who: Principal) -> Response:
+        """GET a list: sorted by creation, `page_size` (default 10, at most 100) rows after `page_token`."""
+        query = parse_qs(request.query, keep_blank_values=True)
+        errors: list[dict[str, Any]] = []
+        size = _page_size(query.get("page_size"), errors)
+        after = _page_position(query.get("page_token"), errors)
+        if errors:
+            return failure(400, errors)
+        if request.path == ORGANIZATIONS_PATH:
+            page_o = self.store.organizations_page(who.partner, after, size)
+            kind, items, total, last = (
+                "OrganizationList",
+                [self._organization_json(r) for r in page_o.records],
+                page_o.total,
+                page_o.last,
+            )
+            kept: list[tuple[str, str]] = []
+        else:
+            scope = query.get("organization.id")
+            organization_id = scope[-1] if scope else None
+            page_e = self.store.entitlements_page(who.partner, organization_id, after, size)
+            kind, items, total, last = (
+                "EntitlementList",
+                [self._entitlement_json(r) for r in page_e.records],
+                page_e.total,
+                page_e.last,
+            )
+            kept = [] if organization_id is None else [("organization.id", organization_id)]
+        if "page_size" in query:
+            kept.append(("page_size", str(size)))
+        link = f"{self.base_url}{request.path}"
+        metadata: dict[str, Any] = {
+            "first": link + ("?" + urlencode(kept) if kept else ""),
+            "total_size": total,
+        }
+        if last is not None:
+            metadata["next"] = link + "?" + urlencode([*kept, ("page_token", _token_for(last))])
+        return json_response(
+            200, {"api_version": "partner/v2", "kind": kind, "metadata": metadata, "data": items}
+        )
+
+    def _organization_url(self, organization_id: str) -> str:
+        return f"{self.base_url}{ORGANIZATIONS_PATH}/{quote(organization_id, safe='')}"
+
+    def _organization_json(self, record: OrganizationRecord) -> dict[str, Any]:
+        """An organization as the API shows it (partner.v2.Organization)."""
+        return {
+            "api_version": "partner/v2",
+            "kind": "Organization",
+            "id": record.id,
+            "metadata": {
+                "self": self._organization_url(record.id),
+                "resource_name": f"crn://confluent.cloud/organization={record.id}",
+                "created_at": record.created_at,
+            },
+            "name": record.name,
+            "sso_url": record.sso_url,
+            "sso_config": {"kind": record.sso_kind, "tenant_id": record.sso_tenant_id},
+        }
 
     def _answer(self, outcome: Outcome, dry_run: bool, message: str) -> Response:
         """The HTTP answer for a store outcome; a committed signup may be dropped (--drop-after-commit)."""
@@ -328,7 +414,7 @@ class EmulatorApp:
             org = record.organization_id
             out["organization"] = {
                 "id": org,
-                "related": f"{self.base_url}/org/v2/organizations/{quote(org, safe='')}",
+                "related": self._organization_url(org),
                 "resource_name": f"crn://confluent.cloud/organization={org}",
             }
         return out
@@ -430,6 +516,58 @@ def _dry_run(query: str, errors: list[dict[str, Any]]) -> bool:
         )
     )
     return False
+
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 10
+_TOKEN_PREFIX = "after:"
+
+
+def _page_size(values: list[str] | None, errors: list[dict[str, Any]]) -> int:
+    """`page_size`: absent (10) or an integer from 1 to 100; anything else adds an error."""
+    if not values or values == [""]:  # empty, as a filled-in template leaves it: the default
+        return DEFAULT_PAGE_SIZE
+    text = values[-1]
+    if text.isdigit() and 1 <= int(text) <= MAX_PAGE_SIZE and len(values) == 1:
+        return int(text)
+    errors.append(
+        error(
+            400,
+            "invalid_parameter",
+            "Invalid Parameter",
+            f"page_size: must be an integer from 1 to {MAX_PAGE_SIZE}, given once",
+            parameter="page_size",
+        )
+    )
+    return DEFAULT_PAGE_SIZE
+
+
+def _token_for(position: int) -> str:
+    """An opaque page token: clients pass it back as it is; it names the position to continue after."""
+    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{position}".encode()).decode().rstrip("=")
+
+
+def _page_position(values: list[str] | None, errors: list[dict[str, Any]]) -> int:
+    if not values or values == [""]:  # empty: the first page
+        return 0
+    token = values[-1]
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except ValueError:
+        text = ""
+    number = text[len(_TOKEN_PREFIX) :] if text.startswith(_TOKEN_PREFIX) else ""
+    if number.isdigit() and len(values) == 1:
+        return int(number)
+    errors.append(
+        error(
+            400,
+            "invalid_parameter",
+            "Invalid Parameter",
+            "page_token: not a token this API issued (pass metadata.next's page_token as it is)",
+            parameter="page_token",
+        )
+    )
+    return 0
 
 
 def _reject_constant(name: str) -> Any:

@@ -17,14 +17,7 @@ SIGNUP_PATH = "/partner/v2/signup"
 ACTIVATE_PATH = "/partner/v2/signup/activate"
 LINK_PATH = "/partner/v2/signup/link"
 
-# POST /partner/v2/entitlements is not in the manifest (StackQL does not expose it); its body is the
-# upstream API's: entitlement details with the four identifying fields required.
-_ENTITLEMENT_SCHEMA = {
-    "allOf": [
-        {"$ref": "#/components/schemas/partner.v2.Entitlement"},
-        {"required": ["external_id", "name", "plan_id", "product_id"]},
-    ]
-}
+ENTITLEMENTS_PATH = "/partner/v2/entitlements"
 
 
 def manifest_path() -> Path:
@@ -76,5 +69,5 @@ def load_schemas(path: Path | None = None) -> RequestSchemas:
         signup=RequestValidator(document, request_schema(document, SIGNUP_PATH)),
         activate=RequestValidator(document, request_schema(document, ACTIVATE_PATH)),
         link=RequestValidator(document, request_schema(document, LINK_PATH)),
-        entitlement=RequestValidator(document, _ENTITLEMENT_SCHEMA),
+        entitlement=RequestValidator(document, request_schema(document, ENTITLEMENTS_PATH)),
     )

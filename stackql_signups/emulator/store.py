@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 SCHEMA_VERSION = 1
 
@@ -165,6 +165,37 @@ class EntitlementRecord:
     usage_reporting_id: str | None
     resource_id: str | None
     created_at: str
+
+
+@dataclass(frozen=True)
+class OrganizationRecord:
+    """One stored organization."""
+
+    id: str
+    partner: str
+    name: str
+    sso_kind: str
+    sso_tenant_id: str
+    sso_url: str
+    created_at: str
+
+
+_ORGANIZATION_FIELDS = "id, partner, name, sso_kind, sso_tenant_id, sso_url, created_at"
+_ENTITLEMENT_FIELDS = (
+    "id, partner, organization_id, external_id, name, plan_id, product_id, usage_reporting_id, resource_id,"
+    " created_at"
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list; `last` is the position to continue after, None when this is the last page."""
+
+    records: list[T]
+    total: int
+    last: int | None
 
 
 def now_iso() -> str:
@@ -360,12 +391,22 @@ class Store:
 
         return self._transaction(work, dry_run)
 
-    def create_entitlement(self, partner: str, entitlement: NewEntitlement) -> Outcome:
-        """Create an entitlement linked to no organization yet (a later signup references it)."""
+    def create_entitlement(
+        self, partner: str, entitlement: NewEntitlement, organization_id: str | None = None
+    ) -> Outcome:
+        """Create an entitlement for an organization, or linked to none yet (a later signup references it)."""
 
         def work(db: sqlite3.Connection) -> Outcome:
-            outcome = _attach_entitlement(db, partner, None, entitlement, now_iso())
-            return Created("", "", outcome) if isinstance(outcome, str) else outcome
+            if organization_id is not None:
+                row = db.execute(
+                    "SELECT 1 FROM organizations WHERE id = ? AND partner = ?", (organization_id, partner)
+                ).fetchone()
+                if row is None:
+                    return Rejected(
+                        "/organization/id", f"The organization {quoted(organization_id)} does not exist"
+                    )
+            outcome = _attach_entitlement(db, partner, organization_id, entitlement, now_iso())
+            return Created(organization_id or "", "", outcome) if isinstance(outcome, str) else outcome
 
         return self._transaction(work, dry_run=False)
 
@@ -387,11 +428,61 @@ class Store:
         """The partner's entitlement with this id, or None."""
         with self._lock:
             row = self._db.execute(
-                "SELECT id, partner, organization_id, external_id, name, plan_id, product_id,"
-                " usage_reporting_id, resource_id, created_at FROM entitlements WHERE id = ? AND partner = ?",
+                f"SELECT {_ENTITLEMENT_FIELDS} FROM entitlements WHERE id = ? AND partner = ?",
                 (entitlement_id, partner),
             ).fetchone()
         return EntitlementRecord(*row) if row is not None else None
+
+    def organization(self, partner: str, organization_id: str) -> OrganizationRecord | None:
+        """The partner's organization with this id, or None."""
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_ORGANIZATION_FIELDS} FROM organizations WHERE id = ? AND partner = ?",
+                (organization_id, partner),
+            ).fetchone()
+        return OrganizationRecord(*row) if row is not None else None
+
+    def organizations_page(self, partner: str, after: int, limit: int) -> Page[OrganizationRecord]:
+        """The partner's organizations in creation order, `limit` of them after position `after`."""
+        sql = (
+            f"SELECT rowid, {_ORGANIZATION_FIELDS} FROM organizations WHERE partner = ? AND rowid > ?"
+            " ORDER BY rowid LIMIT ?"
+        )
+        with self._lock:
+            self._db.execute("BEGIN")  # the page and its total from one snapshot
+            try:
+                rows = self._db.execute(sql, (partner, after, limit + 1)).fetchall()
+                total = self._db.execute(
+                    "SELECT count(*) FROM organizations WHERE partner = ?", (partner,)
+                ).fetchone()[0]
+            finally:
+                self._db.execute("COMMIT")
+        records = [OrganizationRecord(*r[1:]) for r in rows[:limit]]
+        last = rows[limit - 1][0] if len(rows) > limit else None
+        return Page(records, total, last)
+
+    def entitlements_page(
+        self, partner: str, organization_id: str | None, after: int, limit: int
+    ) -> Page[EntitlementRecord]:
+        """The partner's entitlements (of one organization when given) in creation order, after `after`."""
+        where = "partner = ?" + (" AND organization_id = ?" if organization_id is not None else "")
+        args: tuple[Any, ...] = (partner,) if organization_id is None else (partner, organization_id)
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                rows = self._db.execute(
+                    f"SELECT rowid, {_ENTITLEMENT_FIELDS} FROM entitlements WHERE {where} AND rowid > ?"
+                    " ORDER BY rowid LIMIT ?",
+                    (*args, after, limit + 1),
+                ).fetchall()
+                total = self._db.execute(f"SELECT count(*) FROM entitlements WHERE {where}", args).fetchone()[
+                    0
+                ]
+            finally:
+                self._db.execute("COMMIT")
+        records = [EntitlementRecord(*r[1:]) for r in rows[:limit]]
+        last = rows[limit - 1][0] if len(rows) > limit else None
+        return Page(records, total, last)
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """Every row of the three tables, oldest first, as plain JSON-ready dicts (no token hashes)."""

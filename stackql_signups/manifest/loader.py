@@ -296,7 +296,18 @@ def _method(
         if response_schema is not None
         else (),
         outcome=read_rules(method, f"{reader.source}: {path}"),
+        object_key=_object_key(reader, response, path),
     )
+
+
+def _object_key(reader: _Reader, response: Mapping[str, Any], path: str) -> str | None:
+    """`objectKey: $.data` (StackQL's): the rows of a list answer are that top-level array."""
+    key = response.get("objectKey")
+    if key is None:
+        return None
+    if not isinstance(key, str) or not re.fullmatch(r"\$\.[A-Za-z_][A-Za-z0-9_]*", key):
+        raise reader.fail(f"{path}.response.objectKey", "must be '$.<field>' (a top-level field)")
+    return key
 
 
 def _describe(reader: _Reader, schema: Any, resolved: Mapping[str, Any]) -> str:

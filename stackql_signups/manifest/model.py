@@ -70,6 +70,7 @@ class Method:
     security_scopes: tuple[str, ...]
     response_fields: tuple[str, ...] = ()
     outcome: OutcomeRules = field(default_factory=OutcomeRules)
+    object_key: str | None = None  # the response's `objectKey` (`$.data`): where a list's rows are
 
     @functools.cached_property
     def key(self) -> str:

@@ -21,6 +21,8 @@ class OutcomePrinter:
         self.report = report
 
     def __call__(self, result: StatementResult) -> None:
+        if result.warning is not None:
+            print(f"warning: {result.warning}", file=sys.stderr)
         if result.answer is not None:
             self.presenter.write(result.answer)
             return

@@ -18,7 +18,7 @@ from pg_mimic.results import encode_row
 
 from .._errors import ParseError
 from ..sql import splitter
-from .results import Shape
+from .results import Shape, notice_fields
 from .session import EngineSession
 
 TERMINATING = "57P01"
@@ -112,6 +112,8 @@ class EngineConnection(Connection):
             raise result.error
 
     def _write_shape(self, shape: Shape) -> None:
+        if shape.notice:
+            self.stream.write(messages.make_notice_response(notice_fields(shape.notice)))
         if shape.columns is not None:
             columns = list(shape.columns)
             self.stream.write(messages.make_row_description(_field_specs(columns)))

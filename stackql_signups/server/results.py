@@ -23,6 +23,7 @@ from .._errors import (
 from ..dispatch import Outcome
 from ..engine import Step
 from ..plan import PlannedRequest
+from ..results import ResultSet
 
 # The API's answers have no Postgres class of their own: `PA` (implementation-defined, "provider API")
 # followed by the HTTP status, e.g. PA409; PA000 when no HTTP answer came (network, not sent).
@@ -50,6 +51,7 @@ class Shape:
     columns: tuple[ResultColumn, ...] | None
     rows: tuple[tuple[Any, ...], ...]
     tag: str
+    notice: str | None = None  # a warning for the client (a SELECT cut at its page bound)
 
 
 def typed_columns(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[ResultColumn, ...]:
@@ -159,12 +161,33 @@ def exec_row(columns: Sequence[ResultColumn], row: Mapping[str, Any]) -> tuple[A
 
 
 def step_columns(step: Step) -> tuple[ResultColumn, ...] | None:
-    """The columns a step will return, without running it (a Describe must never send a request)."""
+    """The columns a step will return, without running it (a Describe must never send a request).
+
+    A SELECT's and an INSERT ... RETURNING's are named by their plans; their types are only known from
+    rows, so they are text (JSON for objects and arrays), as the Execute then encodes them.
+    """
+    if step.query is not None:
+        json_at = step.query.json_columns
+        return tuple(
+            ResultColumn(name, JSON if at in json_at else TEXT) for at, name in enumerate(step.query.columns)
+        )
+    if step.shaped:
+        if step.returning is None:
+            return None
+        names = step.returning.names or step.returning.present(None, step.number).columns
+        json_names = step.returning.json_names
+        return tuple(ResultColumn(name, JSON if name in json_names else TEXT) for name in names)
     if step.request is not None:
         return exec_columns(step.request)
     if step.answer is not None:
         return typed_columns(step.answer.columns, step.answer.rows)
     return None
+
+
+def rows_shape(result: ResultSet, tag: str, notice: str | None = None) -> Shape:
+    """Rows that came back from running a statement (a SELECT's, an INSERT's RETURNING), typed by value."""
+    columns = typed_columns(result.columns, result.rows)
+    return Shape(columns, tuple(encodable(r, columns) for r in result.rows), tag, notice)
 
 
 def answer_shape(step: Step) -> Shape:
@@ -180,3 +203,8 @@ def exec_shape(columns: tuple[ResultColumn, ...], outcome: Outcome) -> Shape:
     """A succeeded EXEC's result: its response row (none when the API answered with no body)."""
     rows = (exec_row(columns, outcome.row),) if outcome.row is not None else ()
     return Shape(columns, rows, "EXEC")
+
+
+def notice_fields(text: str) -> dict[str, str]:
+    """A NoticeResponse's fields: a warning the client shows (psql prints `WARNING:  ...`)."""
+    return {"S": "WARNING", "V": "WARNING", "C": "01000", "M": text}

@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pg_mimic import BaseSession, PgError, Statement
+from pg_mimic import BaseSession, PgError, Statement, messages
 from pg_mimic.middleware import resolve
 
 from .._errors import Error
-from ..dispatch import RunSummary
+from ..dispatch import Outcome, RunSummary
 from ..engine import Step
 from ..session import AsyncSession, StatementResult
 from .outcomes import OutcomeLog, describe
@@ -20,10 +20,14 @@ from .results import (
     QUERY_CANCELED,
     Shape,
     answer_shape,
+    encodable,
     exec_columns,
     exec_shape,
+    notice_fields,
     outcome_error,
     pg_error,
+    rows_shape,
+    step_columns,
 )
 from .routing import POSTGRES_CHATTER, engine_first
 
@@ -108,6 +112,10 @@ class EngineSession(BaseSession):
             return None
         return await resolve(self.connection, sql, param_oids, POSTGRES_CHATTER)
 
+    def notify(self, text: str) -> None:
+        """A warning for the client, ahead of the rows it is about."""
+        self.connection.stream.write(messages.make_notice_response(notice_fields(text)))
+
     def check(self, sql: str) -> list[Step]:
         """The steps of `sql`, checked without sending or remembering anything; errors as ErrorResponse."""
         try:
@@ -152,20 +160,48 @@ class EngineSession(BaseSession):
 
 
 def _results(steps: list[Step], results: list[StatementResult]) -> ScriptResult:
-    by_number = {r.number: r for r in results}
-    shapes: list[Shape] = []
+    """One result per statement, in order, up to the first that failed (then its error)."""
+    got: dict[int, list[StatementResult]] = {}
+    for result in results:
+        got.setdefault(result.number, []).append(result)
+    parts: dict[int, list[Step]] = {}  # an INSERT of several rows is several steps of one number
     for step in steps:
-        if step.request is None:
-            shapes.append(answer_shape(step))
+        parts.setdefault(step.number, []).append(step)
+    shapes: list[Shape] = []
+    for number, part in parts.items():
+        first, mine = part[0], got.get(number, [])
+        if first.request is None and first.query is None:
+            shapes.append(answer_shape(first))
             continue
-        result = by_number.get(step.number)
-        outcome = result.outcome if result is not None else None
-        if outcome is None:
-            return ScriptResult(tuple(shapes), PgError(NO_ANSWER, f"statement {step.number} was not run"))
-        if outcome.status != "succeeded":
-            return ScriptResult(tuple(shapes), _with_later(outcome_error(outcome), step.number, results))
-        shapes.append(exec_shape(exec_columns(step.request), outcome))
+        outcomes = [r.outcome for r in mine if r.outcome is not None]
+        failed = next((o for o in outcomes if o.status != "succeeded"), None)
+        if failed is not None:
+            return ScriptResult(tuple(shapes), _with_later(outcome_error(failed), number, results))
+        answers = [r.answer for r in mine if r.answer is not None]
+        if first.query is not None and answers:
+            shapes.append(rows_shape(answers[0], f"SELECT {len(answers[0].rows)}", _warning(mine)))
+        elif first.shaped and len(outcomes) == len(part):
+            shapes.append(_inserted(first, outcomes))
+        elif first.request is not None and not first.shaped and outcomes:
+            shapes.append(exec_shape(exec_columns(first.request), outcomes[0]))
+        else:
+            return ScriptResult(tuple(shapes), PgError(NO_ANSWER, f"statement {number} was not run"))
     return ScriptResult(tuple(shapes))
+
+
+def _inserted(step: Step, outcomes: list[Outcome]) -> Shape:
+    """An INSERT's result: its RETURNING rows (none without RETURNING) and `INSERT 0 <rows sent>`."""
+    tag = f"INSERT 0 {len(outcomes)}"
+    if step.returning is None:
+        return Shape(None, (), tag)
+    # Declared as a Describe declares them (before anything is sent), so both protocols agree.
+    columns = step_columns(step) or ()
+    rows = [o.row for o in outcomes if o.row is not None]
+    return Shape(columns, tuple(encodable(tuple(r.get(c.name) for c in columns), columns) for r in rows), tag)
+
+
+def _warning(results: list[StatementResult]) -> str | None:
+    return next((r.warning for r in results if r.warning), None)
 
 
 def _with_later(error: PgError, failed: int, results: list[StatementResult]) -> PgError:

@@ -11,7 +11,7 @@ from .params import parameter_count, substitute, typed
 from .results import SYNTAX_ERROR, encodable, step_columns
 
 if TYPE_CHECKING:
-    from .session import EngineSession
+    from .session import EngineSession, ScriptResult
 
 _UNSET: list[ResultColumn] = []
 INTERNAL_ERROR = "XX000"
@@ -26,18 +26,28 @@ class EngineStatement(Statement):
         # Types the client did not declare are unknown (0) in the ParameterDescription.
         self.param_oids = param_oids + [None] * (parameter_count(sql) - len(param_oids))
         self._columns: list[ResultColumn] | None = _UNSET
-        self._bound = sql  # the text of the latest Bind, parameters written in
+        self._bound: EnginePortal | None = None  # the latest Bind's, until a Describe has used it
 
     async def describe(self) -> list[ResultColumn] | None:
         if self._columns is _UNSET:
-            text = self._bound
-            if text is self.sql and self.param_oids:  # described before any Bind: null for every value
+            portal, self._bound = self._bound, None
+            text = portal.sql if portal is not None else self.sql
+            if portal is None and self.param_oids:  # described before any Bind: null for every value
                 text = substitute(text, [None] * len(self.param_oids))
             steps = self.session.check(text)
-            if len(steps) > 1:
+            if len({step.number for step in steps}) > 1:  # one INSERT of many rows is one statement
                 raise PgError(SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement")
-            columns = step_columns(steps[0]) if steps else None
-            self._columns = None if columns is None else list(columns)
+            if steps and steps[0].query is not None and portal is not None:
+                # A SELECT's column types are known from its rows only, as over the simple protocol: it is
+                # run now (it only reads) and its Execute hands over these rows: it still runs once.
+                portal.prefetched = await self.session.run_script(portal.sql)
+                if portal.prefetched.error is not None:
+                    raise portal.prefetched.error
+                shapes = portal.prefetched.shapes
+                self._columns = list(shapes[0].columns or ()) if shapes else None
+            else:
+                columns = step_columns(steps[0]) if steps else None
+                self._columns = None if columns is None else list(columns)
         return self._columns
 
     @property
@@ -47,8 +57,9 @@ class EngineStatement(Statement):
 
     def bind(self, params: list[Any]) -> Portal:
         values = [typed(value, oid) for value, oid in zip(params, self.param_oids, strict=False)]
-        self._bound = substitute(self.sql, values + params[len(values) :]) if self.param_oids else self.sql
-        return EnginePortal(self, self._bound)
+        sql = substitute(self.sql, values + params[len(values) :]) if self.param_oids else self.sql
+        self._bound = EnginePortal(self, sql)
+        return self._bound
 
 
 class EnginePortal(Portal):
@@ -59,13 +70,19 @@ class EnginePortal(Portal):
         self.sql = sql
         self._rows: list[Row] | None = None
         self._taken = 0
+        self.prefetched: ScriptResult | None = None  # a SELECT run by its Describe
 
     async def execute(self, max_rows: int) -> tuple[list[Row], bool]:
         if self._rows is None:
-            result = await self.statement.session.run_script(self.sql)
+            result, self.prefetched = self.prefetched, None
+            if result is None:
+                result = await self.statement.session.run_script(self.sql)
             if result.error is not None:
                 self._rows = []
                 raise result.error
+            for shape in result.shapes[:1]:
+                if shape.notice:
+                    self.statement.session.notify(shape.notice)
             self._rows = self._as_described([tuple(r) for shape in result.shapes[:1] for r in shape.rows])
         end = len(self._rows) if max_rows <= 0 else min(len(self._rows), self._taken + max_rows)
         batch = self._rows[self._taken : end]

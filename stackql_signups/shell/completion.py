@@ -23,7 +23,19 @@ KEYWORDS = (
     "METHOD",
     "SELECT",
     "FROM",
+    "INSERT",
+    "INTO",
+    "VALUES",
+    "RETURNING",
+    "JOIN",
+    "ON",
+    "AND",
+    "GROUP BY",
+    "ORDER BY",
+    "LIMIT",
 )
+_RESOURCE_NAME = re.compile(r"\b(?:FROM|JOIN|INTO)\s+([A-Za-z0-9_.]+)", re.IGNORECASE)
+_SQL_START = re.compile(r"^\s*(SELECT|WITH|INSERT)\b", re.IGNORECASE)
 _METHOD_NAME = re.compile(r"\bEXEC\s+(?:/\*\+.*?\*/\s*)?([A-Za-z0-9_.]+)", re.IGNORECASE | re.DOTALL)
 
 
@@ -49,7 +61,25 @@ class Completer:
         # Typed case is kept; the space is added here because Python's readline does not add one.
         words = [(w if text.isupper() or not text else w.lower()) + " " for w in words]
         names = [p for p in self.registry.provider_names() if p.startswith(text)]
-        return words + names
+        columns = [c for c in self._columns(self.buffer + "\n" + line) if c.startswith(text)]
+        return columns + words + names
+
+    def _columns(self, statement: str) -> list[str]:
+        """In a SELECT or INSERT: the columns (and WHERE parameters) of the resources it names."""
+        if not _SQL_START.match(statement):
+            return []
+        from ..query.columns import resource_columns
+
+        found: dict[str, None] = {}
+        for name in _RESOURCE_NAME.findall(statement):
+            try:
+                target = self.registry.resource_target(tuple(name.split(".")), self.default_provider)
+            except Error:
+                continue
+            found.update(dict.fromkeys(c.name for c in resource_columns(target)))
+            for method in target.resource.methods:
+                found.update(dict.fromkeys(p.name for p in method.parameters if p.location != "body"))
+        return list(found)
 
     def complete(self, text: str, state: int) -> str | None:
         if state == 0:

@@ -15,10 +15,12 @@ from .statements import (
     Describe,
     Exec,
     Param,
+    Query,
     Reference,
     Scalar,
     Show,
     ShowExecTemplate,
+    ShowInsertTemplate,
     Source,
     Statement,
     Unsupported,
@@ -128,6 +130,11 @@ class _Parser:
             name = self.name(max_parts=1)
             self.expect_end()
             return Use(provider=name[0], source=self.source)
+        if word in ("SELECT", "WITH") or (word == "INSERT" and self._insert_into()):
+            # Run as SQL: read by sqlglot in `query/`, which knows the resources' columns.
+            return Query(
+                verb="INSERT" if word == "INSERT" else "SELECT", text=self.chunk.text, source=self.source
+            )
         if word in StackQL.UNSUPPORTED_VERBS:
             return self.unsupported_statement(word)
         self.fail(_EXPECTED_START, hint="see `SHOW METHODS IN confluent.partner.signups` for what can be run")
@@ -208,9 +215,22 @@ class _Parser:
             source=self.source,
         )
 
-    def show_statement(self) -> Show | ShowExecTemplate:
+    def _insert_into(self) -> bool:
+        following = self.peek(1)
+        return following is not None and following.text.upper() == "INTO"
+
+    def show_statement(self) -> Show | ShowExecTemplate | ShowInsertTemplate:
         self.advance()
         extended = self.accept_word("EXTENDED") is not None
+        if self.accept_word("INSERT"):
+            required_only = False
+            while (hint := self.peek()) is not None and hint.token_type == TokenType.HINT:
+                self.advance()
+                required_only = required_only or "REQUIRED" in hint.text.upper().split()
+            self.expect_word("INTO")
+            name = self.name(max_parts=3, what="a resource name")
+            self.expect_end()
+            return ShowInsertTemplate(name=name, required_only=required_only, source=self.source)
         token = self.peek()
         if token is not None and token.token_type == TokenType.EXECUTE:
             self.advance()

@@ -105,4 +105,22 @@ class Unsupported:
     source: Source = field(compare=False)
 
 
-Statement = Exec | Show | ShowExecTemplate | Describe | Use | Unsupported
+@dataclass(frozen=True)
+class Query:
+    """`SELECT ...`, `WITH ... SELECT ...` or `INSERT INTO ...`: SQL that `query/` reads with sqlglot."""
+
+    verb: str  # "SELECT" (WITH included) or "INSERT"
+    text: str  # the statement as rendered, comments included
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ShowInsertTemplate:
+    """`SHOW [EXTENDED] INSERT [/*+ REQUIRED */] INTO resource`: a ready-to-fill INSERT."""
+
+    name: tuple[str, ...]
+    required_only: bool
+    source: Source = field(compare=False)
+
+
+Statement = Exec | Show | ShowExecTemplate | ShowInsertTemplate | Describe | Use | Unsupported | Query

@@ -131,12 +131,14 @@ def test_show_services_and_extended(cli: Any) -> None:
 
 
 def test_show_resources_and_extended(cli: Any) -> None:
+    # The whole partner service, by name as StackQL lists it.
     assert json_rows(cli, "SHOW RESOURCES IN confluent.partner") == [
-        {"name": "signups", "id": "confluent.partner.signups"}
+        {"name": name, "id": f"confluent.partner.{name}"}
+        for name in ("entitlements", "organizations", "signups")
     ]
-    [extended] = json_rows(cli, "SHOW EXTENDED RESOURCES IN confluent.partner")
-    assert list(extended) == ["name", "id", "description"]
-    assert extended["description"]
+    extended = json_rows(cli, "SHOW EXTENDED RESOURCES IN confluent.partner")
+    assert [list(row) for row in extended] == [["name", "id", "description"]] * 3
+    assert all(row["description"] for row in extended)
 
 
 def test_show_extended_methods_adds_description(cli: Any) -> None:
@@ -197,6 +199,8 @@ def test_use_then_short_names(cli: Any) -> None:
         "jsonl",
     )
     assert [json.loads(line) for line in out.splitlines()] == [
+        {"name": "entitlements", "id": "confluent.partner.entitlements"},
+        {"name": "organizations", "id": "confluent.partner.organizations"},
         {"name": "signups", "id": "confluent.partner.signups"},
         {"MethodName": "signup", "RequiredParams": "entitlement, organization", "SQLVerb": "EXEC"},
     ]

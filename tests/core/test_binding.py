@@ -56,7 +56,12 @@ def violations(registry: Registry, script: str) -> tuple[str, ...]:
     [
         ("confluentt.partner.signups.signup", "confluentt", "confluent", ["confluent"]),
         ("confluent.partnr.signups.signup", "partnr", "partner", ["partner"]),
-        ("confluent.partner.signup.signup", "signup", "signups", ["signups"]),
+        (
+            "confluent.partner.signup.signup",
+            "signup",
+            "signups",
+            ["entitlements", "organizations", "signups"],
+        ),
         (
             "confluent.partner.signups.sign_up",
             "sign_up",
@@ -409,8 +414,7 @@ def test_unknown_parameter_error_points_at_the_parameter(registry: Registry) -> 
 def test_data_prefixed_body_parameters_form_the_body(registry: Registry) -> None:
     req = request(
         registry,
-        f"EXEC {SIGNUPS}.activate_signup @data__organization_id='org-1', "
-        f"@data__user={sql_json(USER)};",
+        f"EXEC {SIGNUPS}.activate_signup @data__organization_id='org-1', @data__user={sql_json(USER)};",
     )
     assert req.body == {"organization_id": "org-1", "user": USER}
 

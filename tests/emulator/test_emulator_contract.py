@@ -65,8 +65,8 @@ class Contract:
             node = target
         return node
 
-    def responses(self, path: str) -> dict[str, Any]:
-        operation = self.document["paths"][path]["post"]
+    def responses(self, path: str, method: str = "post") -> dict[str, Any]:
+        operation = self.document["paths"][path][method]
         return {code: self.resolve(answer) for code, answer in operation["responses"].items()}
 
     def check(self, path: str, method: str, answer: httpx.Response) -> None:
@@ -82,6 +82,23 @@ class Contract:
         )
         self.check_declared(declared[str(answer.status_code)], answer)
 
+    def inline(self, schema: Any) -> Any:
+        """A schema written inline in an operation, its `$ref`s pointed into the registered document."""
+        if isinstance(schema, Mapping):
+            return {k: (URI + v if k == "$ref" else self.inline(v)) for k, v in schema.items()}
+        if isinstance(schema, list):
+            return [self.inline(v) for v in schema]
+        return schema
+
+    def check_read(self, template: str, method: str, answer: httpx.Response) -> None:
+        """Assert that an answer of the read and create operations is what the document declares."""
+        assert answer.headers.get("x-request-id"), "every answer carries X-Request-Id"
+        declared = self.responses(template, method)
+        assert str(answer.status_code) in declared, (
+            f"{template}: undeclared {answer.status_code}: {answer.text}"
+        )
+        self.check_declared(declared[str(answer.status_code)], answer)
+
     def check_declared(self, response: Mapping[str, Any], answer: httpx.Response) -> None:
         content = response.get("content")
         if not content:
@@ -89,7 +106,8 @@ class Contract:
         else:
             media = answer.headers.get("content-type", "").split(";")[0].strip()
             assert media in content, f"undeclared content type {media!r}"
-            schema = {"$ref": URI + content[media]["schema"]["$ref"]}
+            declared = content[media]["schema"]
+            schema = {"$ref": URI + declared["$ref"]} if "$ref" in declared else self.inline(declared)
             body = json.loads(answer.content)
             errors = list(Draft202012Validator(schema, registry=self.registry).iter_errors(body))
             assert not errors, f"{answer.status_code} body breaks its schema: {errors[0].message}: {body}"
@@ -270,3 +288,52 @@ def test_injected_500_answers_conform(contract: Contract, tmp_path: Path) -> Non
             answer = httpx.post(f"{server.url}{path}", json={}, auth=AUTH)
             assert answer.status_code == 500  # the one 5xx allowed: injected, and declared
             contract.check_declared(contract.responses(path)["500"], answer)
+
+
+# --- the read operations and entitlement creation (issue 11) --------------------------------------
+
+ORGS = "/partner/v2/organizations"
+ENTS = "/partner/v2/entitlements"
+
+
+def test_read_and_create_answers_conform(
+    contract: Contract, world: tuple[EmulatorServer, dict[str, str]], http: httpx.Client
+) -> None:
+    server, known = world
+    organization_id = known["organization_id"]
+    created = http.post(
+        f"{server.url}{ENTS}",
+        json={**entitlement("contract-e"), "organization": {"id": organization_id}},
+        auth=AUTH,
+    )
+    contract.check_read(ENTS, "post", created)
+    assert created.status_code == 201
+    entitlement_id = created.json()["id"]
+    cases: list[tuple[str, str, str, dict[str, Any], Any]] = [
+        (ORGS, "get", ORGS, {}, AUTH),
+        (ORGS, "get", ORGS, {"page_size": "1"}, AUTH),
+        (ORGS, "get", ORGS, {"page_size": "500"}, AUTH),
+        (ORGS, "get", ORGS, {"page_token": "forged"}, AUTH),
+        (ORGS, "get", ORGS, {}, None),
+        (ORGS + "/{id}", "get", f"{ORGS}/{organization_id}", {}, AUTH),
+        (ORGS + "/{id}", "get", f"{ORGS}/missing", {}, AUTH),
+        (ENTS, "get", ENTS, {"organization.id": organization_id, "page_size": "1"}, AUTH),
+        (ENTS, "get", ENTS, {"organization.id": "nobody"}, AUTH),
+        (ENTS + "/{id}", "get", f"{ENTS}/{entitlement_id}", {}, AUTH),
+        (ENTS + "/{id}", "get", f"{ENTS}/{entitlement_id}", {"organization.id": "other"}, AUTH),
+        (ENTS + "/{id}", "get", f"{ENTS}/missing", {}, AUTH),
+    ]
+    statuses = set()
+    for template, method, path, params, auth in cases:
+        answer = http.request(method.upper(), f"{server.url}{path}", params=params, auth=auth)
+        contract.check_read(template, method, answer)
+        statuses.add(answer.status_code)
+    assert statuses == {200, 400, 401, 404}
+    for body in (
+        {**entitlement("contract-e")},
+        {"name": "no ids"},
+        {**entitlement("x"), "organization": {"id": "no"}},
+    ):
+        answer = http.post(f"{server.url}{ENTS}", json=body, auth=AUTH)
+        assert answer.status_code in (400, 409)
+        contract.check_read(ENTS, "post", answer)

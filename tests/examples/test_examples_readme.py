@@ -41,7 +41,15 @@ def _bash() -> None:
 
 def test_readme_has_a_runnable_block_for_every_example() -> None:
     blocks = readme_blocks()
-    assert set(blocks) == {"one_customer", "link", "link_python", "batch_yaml", "batch_csv", "python_api"}
+    assert set(blocks) == {
+        "one_customer",
+        "link",
+        "link_python",
+        "batch_yaml",
+        "batch_csv",
+        "python_api",
+        "partner_service",
+    }
     commands = "\n".join(blocks.values())
     shipped = {
         p.name for p in EXAMPLES.iterdir() if p.suffix in (".iql", ".py") and p.name != "link_token.py"
@@ -180,6 +188,33 @@ def test_batch_from_csv_signs_up_every_row(
     # -o jsonl: one object per line.
     objects = result.json_lines()
     assert [o["organization_id"] for o in objects] == [o["id"] for o in state["organizations"]]
+
+
+def test_partner_service_selects_and_inserts_as_printed(
+    examples_copy: Path, env: dict[str, str], emulator: Emulator
+) -> None:
+    run_block("batch_yaml", examples_copy, env, emulator)
+    result = run_block("partner_service", examples_copy, env, emulator)
+
+    state = emulator.state()
+    globex = next(o for o in state["organizations"] if o["name"] == "Globex")
+    names = sorted(o["name"] for o in state["organizations"])
+    by_id = {o["id"]: o["name"] for o in state["organizations"]}
+    listed, joined, [created], [counted] = result.json_lines()
+    assert [row["name"] for row in listed] == names
+    assert [row["name"] for row in joined] == names
+    for row in joined:
+        ids = sorted(
+            e["external_id"]
+            for e in state["entitlements"]
+            if by_id.get(e["organization_id"]) == row["name"] and e["external_id"] != "globex-0002"
+        )  # the JOIN ran before the INSERT
+        assert sorted(row["external_ids"].split(", ")) == ids and row["entitlements"] == len(ids)
+    assert created["external_id"] == "globex-0002" and created["organization"]["id"] == globex["id"]
+    assert counted == {"entitlements": 2}
+    assert [e["organization_id"] for e in state["entitlements"] if e["external_id"] == "globex-0002"] == [
+        globex["id"]
+    ]
 
 
 def test_python_api_examples_run_as_printed(

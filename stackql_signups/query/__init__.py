@@ -1,0 +1,1 @@
+"""SELECT and INSERT over API resources: plan the requests, fetch the pages, run the SQL in SQLite."""

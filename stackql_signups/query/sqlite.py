@@ -1,0 +1,131 @@
+"""An in-memory SQLite database with one table per resource of a query: rows in, the query's rows out."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .columns import Column
+    from .select import Fetch
+
+_NAMED = re.compile(r"^no such (column|function): (.+)$")
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_MISSING = object()
+
+
+class SqlProblem(Exception):
+    """SQLite refused the query (an unknown column or function, an ambiguous name, ...)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def cell(column: Column, value: Any) -> Any:
+    """A field of an API row as SQLite stores it: objects and lists as JSON text, booleans as 0/1."""
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        return _encode(value)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float, str)):
+        return value
+    return str(value)
+
+
+class Database:
+    """One query's tables; closed (and gone) when the query is done."""
+
+    def __init__(self, fetches: Sequence[Fetch], opaque: frozenset[str] = frozenset()) -> None:
+        self._db = sqlite3.connect(":memory:", isolation_level=None)
+        self._db.execute("PRAGMA trusted_schema=OFF")
+        self._columns: dict[str, tuple[Column, ...]] = {}
+        # JSON text written for object cells -> the object: a result cell that is such a cell unchanged
+        # is given back without parsing it again.
+        self.decoded: dict[str, Any] = {}
+        self._opaque = opaque  # object columns stored as placeholders (the query never reads them)
+        for fetch in fetches:
+            self.create(fetch.table, fetch.columns)
+
+    def create(self, table: str, columns: tuple[Column, ...]) -> None:
+        definition = ", ".join(f"{_quote(c.name)} {c.sqlite_type}" for c in columns)
+        self._db.execute(f"CREATE TABLE {_quote(table)} ({definition})")
+        self._columns[table] = columns
+
+    def load(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        columns = self._columns[table]
+        names = [c.name for c in columns]
+        objects = [(i, c.name in self._opaque) for i, c in enumerate(columns) if c.is_json]
+        memo = self.decoded
+        rows = list(rows)
+
+        def fast(row: Mapping[str, Any]) -> list[Any]:
+            values = [row.get(n) for n in names]
+            for i, opaque in objects:
+                value = values[i]
+                if value is not None:
+                    # A placeholder starts with NUL, which JSON text never does: it cannot meet real text.
+                    text = values[i] = f"\x00{len(memo)}" if opaque else _encode(value)
+                    memo[text] = value
+            return values
+
+        sql = f"INSERT INTO {_quote(table)} VALUES ({', '.join('?' for _ in columns)})"
+        try:
+            self._db.executemany(sql, (fast(row) for row in rows))
+        except (sqlite3.ProgrammingError, sqlite3.InterfaceError, TypeError):
+            # A value of an unexpected type (an object where the schema says string): every cell converted.
+            self._db.execute(f"DELETE FROM {_quote(table)}")
+            self._db.executemany(sql, ([cell(c, row.get(c.name)) for c in columns] for row in rows))
+
+    def decode(self, value: Any) -> Any:
+        """A JSON cell of a result as the value it was loaded from (JSON text SQLite made is parsed)."""
+        if not isinstance(value, str):
+            return value
+        found = self.decoded.get(value, _MISSING)
+        if found is not _MISSING:
+            return found
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+
+    def columns_of(self, sql: str) -> tuple[str, ...]:
+        """The result's column names (the tables may be empty: this checks names before anything is sent)."""
+        return self.run(sql)[0]
+
+    def run(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        try:
+            cursor = self._db.execute(sql)
+            rows = cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise SqlProblem(_message(str(exc))) from None
+        names = tuple(d[0] for d in cursor.description or ())
+        return names, rows
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _message(text: str) -> str:
+    found = _NAMED.match(text)
+    if found:
+        return f"unknown {found.group(1)} '{found.group(2)}'"
+    return text
