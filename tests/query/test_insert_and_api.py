@@ -90,6 +90,26 @@ def test_values_with_several_rows_are_several_requests_and_a_duplicate_is_409(cl
     again = cli.run("exec", sql, "--endpoint", fresh.url)
     assert again.status == 1
     assert "409" in again.stderr and "v-1" in again.stderr
+    assert "--on-conflict existing" in again.stderr or "already exists" in again.stderr
+    # A re-run that accepts what is there: both rows are the existing entitlements, nothing new is created.
+    rerun = cli.run(
+        "exec", sql + " RETURNING id, external_id",
+        "--endpoint", fresh.url, "--on-conflict", "existing", "-o", "json",
+    )  # fmt: skip
+    assert rerun.status == 0, rerun.explain()
+    rows = [row for line in rerun.stdout.splitlines() for row in json.loads(line)]
+    assert [r["external_id"] for r in rows] == ["v-1", "v-2"]
+    created = [
+        r for r in fresh.requests()
+        if r["method"] == "POST" and r["path"] == "/partner/v2/entitlements" and r["status"] == 201
+    ]  # fmt: skip
+    assert len(created) == len([r for r in posts if r["status"] == 201])  # nothing new since the first run
+    listed = cli.run(
+        "exec", f"SELECT id, external_id FROM {ENTS} WHERE organization.id = '{organization_id}'"
+        " AND external_id IN ('v-1', 'v-2') ORDER BY external_id",
+        "--endpoint", fresh.url, "-o", "json",
+    )  # fmt: skip
+    assert json.loads(listed.stdout) == [{"id": r["id"], "external_id": r["external_id"]} for r in rows]
 
 
 @pytest.mark.parametrize(
