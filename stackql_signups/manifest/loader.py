@@ -23,12 +23,15 @@ def find_providers(root: Path) -> dict[str, Path]:
     if not root.is_dir():
         raise ManifestError(f"{root}: the provider registry folder does not exist")
     for provider_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        versions = sorted(
-            (v for v in provider_dir.iterdir() if (v / "provider.yaml").is_file()), key=_version_key
-        )
+        versions = find_versions(provider_dir)
         if versions:
             found[provider_dir.name] = versions[-1] / "provider.yaml"
     return found
+
+
+def find_versions(provider_dir: Path) -> list[Path]:
+    """The version folders of one provider that hold a `provider.yaml`, oldest first."""
+    return sorted((v for v in provider_dir.iterdir() if (v / "provider.yaml").is_file()), key=_version_key)
 
 
 def _version_key(path: Path) -> tuple[tuple[int, ...], str]:

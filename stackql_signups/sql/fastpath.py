@@ -53,6 +53,11 @@ def parse_statement(script: str, chunk: Chunk, number: int, prefixes: Prefixes |
         found = parse_simple(script, chunk, number)
     if found is not None:
         return found
+    from .registry_statement import parse_registry
+
+    registry_command = parse_registry(script, chunk, number)
+    if registry_command is not None:
+        return registry_command
     from .parser import parse_statement as parse_with_sqlglot  # imports sqlglot (~120 ms): only here
 
     return parse_with_sqlglot(script, chunk, number)
