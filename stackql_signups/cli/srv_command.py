@@ -11,17 +11,18 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..server import options
+    from . import srv_flags
     from .exec_command import add_engine_arguments
 
-    options.add_arguments(parser)
+    srv_flags.add_arguments(parser)
     add_engine_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..server import options, serve
+    from ..server import serve
+    from . import srv_flags
     from .flags import options_from_args
 
-    server_options = options.from_args(args)
+    server_options = srv_flags.from_args(args)
     engine = options_from_args(args)  # checked now, not at a client's first statement
     return serve(server_options, engine, report=args.report, verbose=args.verbose)

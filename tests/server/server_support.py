@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from signups_e2e import CLI, Run, run
+
+from ..e2e import CLI, Run, run
 
 PSQL = "/usr/bin/psql"
 

@@ -6,8 +6,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from server_support import Server
-from signups_e2e import RESOURCE, USER, Emulator, clean_env, signup_sql
+
+from ..e2e import RESOURCE, USER, Emulator, clean_env, signup_sql
+from .server_support import Server
 
 pystackql = pytest.importorskip("pystackql")
 
