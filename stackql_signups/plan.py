@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from .bind import Call
+from .manifest.model import OutcomeRules
 from .redact import MASK
 from .sql.statements import Reference
 
@@ -32,6 +33,8 @@ class PlannedRequest:
     secret_paths: tuple[PathKey, ...]
     references: tuple[tuple[PathKey, Reference], ...]
     columns: tuple[str, ...] = ()  # the method's response fields: a result's column names, rows or none
+    # The manifest's x-outcome: how dispatch reads the answer.
+    outcome: OutcomeRules = field(default_factory=OutcomeRules)
 
     def url(self, server: str | None = None) -> str:
         base = (server or self.server).rstrip("/")
@@ -75,6 +78,7 @@ def plan(call: Call) -> PlannedRequest:
         secret_paths=call.secret_paths,
         references=call.references,
         columns=method.response_fields,
+        outcome=method.outcome,
     )
 
 

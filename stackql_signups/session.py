@@ -47,6 +47,13 @@ class StatementResult:
     outcome: Outcome | None = None
     columns: tuple[str, ...] = ()
     warning: str | None = None  # e.g. a SELECT cut at its page bound: the front end shows it on stderr
+    id_field: str | None = None  # the column holding the result's id, as the manifest's x-outcome names it
+
+    @property
+    def result_id(self) -> Any:
+        """The id of what the statement created or found (None when it has none or failed)."""
+        row = self.outcome.row if self.outcome is not None else None
+        return row.get(self.id_field) if row is not None and self.id_field else None
 
     def result_set(self) -> ResultSet:
         """The statement's rows with their column names: the answer, or the succeeded request's row."""
@@ -83,8 +90,15 @@ class _InOrder:
             # An INSERT row: what it shows is its RETURNING row (nothing without RETURNING).
             outcome = replace(outcome, row=step.shaped_row(outcome.row))
         if self._on_result is not None:
-            columns = step.request.columns if step is not None and step.request is not None else ()
-            self._on_result(StatementResult(outcome.statement, outcome=outcome, columns=columns))
+            request = step.request if step is not None and step.request is not None else None
+            self._on_result(
+                StatementResult(
+                    outcome.statement,
+                    outcome=outcome,
+                    columns=request.columns if request is not None else (),
+                    id_field=request.outcome.id if request is not None else None,
+                )
+            )
 
 
 class _Core:

@@ -263,11 +263,9 @@ class ClientCredentialsAuth(SecretAuth):
 
     def credential_hint(self) -> str:
         client_id, client_secret = self._creds.variables
-        scopes = " ".join(self._scopes) or "partner:create"
-        return (
-            f"check the OAuth client id in {client_id} and its secret in {client_secret}, and that the "
-            f"client may use the scope {scopes}"
-        )
+        scopes = " ".join(self._scopes)
+        may = f", and that the client may use the scope {scopes}" if scopes else ""
+        return f"check the OAuth client id in {client_id} and its secret in {client_secret}{may}"
 
     def __repr__(self) -> str:
         client_id, client_secret = self._creds.variables

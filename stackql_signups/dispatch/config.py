@@ -15,11 +15,6 @@ OnError = Literal["stop", "continue"]
 OnConflict = Literal["fail", "existing"]
 AuthType = Literal["basic", "oauth2", "null_auth"]
 
-PROVIDER = "confluent"
-DEFAULT_USERNAME_VAR = "CONFLUENT_CLOUD_API_KEY"
-DEFAULT_PASSWORD_VAR = "CONFLUENT_CLOUD_API_SECRET"
-DEFAULT_TOKEN_URL = "/oauth2/token"  # partner.yaml securitySchemes.oauth tokenUrl
-DEFAULT_SCOPES = ("partner:create",)
 MAX_RETRIES = 10
 MAX_CONCURRENCY = 64
 MAX_BODY_BYTES = 1 << 20
@@ -44,15 +39,18 @@ _AUTH_KEYS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class AuthSettings:
-    """How to authenticate: the names of the environment variables holding credentials, never the values."""
+    """How to authenticate: the names of the environment variables holding credentials, never the values.
 
-    type: AuthType = "basic"
-    username_var: str = DEFAULT_USERNAME_VAR
-    password_var: str = DEFAULT_PASSWORD_VAR
-    client_id_var: str = DEFAULT_USERNAME_VAR
-    client_secret_var: str = DEFAULT_PASSWORD_VAR
-    token_url: str = DEFAULT_TOKEN_URL
-    scopes: tuple[str, ...] = DEFAULT_SCOPES
+    The provider manifest's `config.auth` supplies every default; an `--auth` entry overrides it.
+    """
+
+    type: AuthType = "null_auth"
+    username_var: str = ""
+    password_var: str = ""
+    client_id_var: str = ""
+    client_secret_var: str = ""
+    token_url: str = ""
+    scopes: tuple[str, ...] = ()
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -70,19 +68,8 @@ class AuthSettings:
 
     @classmethod
     def from_auth_config(cls, config: AuthConfig) -> AuthSettings:
-        """The settings a provider manifest's `config.auth` declares."""
-        return _settings_from_mapping(
-            {
-                "type": config.type,
-                "username_var": config.username_var,
-                "password_var": config.password_var,
-                "client_id_var": config.client_id_var,
-                "client_secret_var": config.client_secret_var,
-                "token_url": config.token_url,
-                "scopes": list(config.scopes) or None,
-            },
-            "the provider manifest's config.auth",
-        )
+        """The settings a provider manifest's `config.auth` declares (the loader has checked it)."""
+        return _settings_from_mapping({"type": config.type}, "the provider manifest's config.auth", config)
 
 
 def _default_user_agent() -> str:
@@ -127,7 +114,8 @@ class DispatchConfig:
 def auth_from_document(
     document: Mapping[str, Any], provider: str, provider_auth: AuthConfig | None
 ) -> AuthSettings:
-    """The auth for `provider`: its entry in the `--auth` document if given, else the manifest's."""
+    """The auth for `provider`: its entry in the `--auth` document if given, else the manifest's;
+    the manifest's `config.auth` fills in what the entry leaves out."""
     if not document:
         return AuthSettings.from_auth_config(provider_auth) if provider_auth is not None else AuthSettings()
     entry = document.get(provider)
@@ -136,17 +124,19 @@ def auth_from_document(
             f"--auth has no entry for provider '{provider}'",
             hint=f"providers given: {', '.join(map(str, document)) or 'none'}",
         )
-    return check_auth_entry(entry, provider)
+    return check_auth_entry(entry, provider, provider_auth or AuthConfig(type="null_auth"))
 
 
-def check_auth_entry(entry: Any, provider: str) -> AuthSettings:
-    """One provider's `--auth` entry as settings; `UsageError` naming keys only, never values."""
+def check_auth_entry(entry: Any, provider: str, defaults: AuthConfig | None = None) -> AuthSettings:
+    """One provider's `--auth` entry as settings; `UsageError` naming keys only, never values.
+
+    Without `defaults` (the provider not yet known) only the entry's own keys are checked."""
     if not isinstance(entry, dict):
         raise UsageError(f"--auth: '{provider}' must be a JSON object")
-    return _settings_from_mapping(entry, f"--auth '{provider}'")
+    return _settings_from_mapping(entry, f"--auth '{provider}'", defaults)
 
 
-def _settings_from_mapping(entry: Mapping[str, Any], where: str) -> AuthSettings:
+def _settings_from_mapping(entry: Mapping[str, Any], where: str, defaults: AuthConfig | None) -> AuthSettings:
     kind = entry.get("type")
     if kind not in _AUTH_KEYS:
         shown = repr(kind) if isinstance(kind, str) and len(kind) < 40 else "missing or not a string"
@@ -161,39 +151,47 @@ def _settings_from_mapping(entry: Mapping[str, Any], where: str) -> AuthSettings
             f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} for type {kind}",
             hint=f"allowed keys: {', '.join(allowed)}",
         )
+    known = defaults or AuthConfig(type=kind)
+    needed = defaults is not None
     if kind == "basic":
         return AuthSettings(
             type="basic",
-            username_var=_var_name(entry, ("username_var",), DEFAULT_USERNAME_VAR, where),
-            password_var=_var_name(entry, ("password_var",), DEFAULT_PASSWORD_VAR, where),
+            username_var=_var_name(entry, ("username_var",), known.username_var, where, needed),
+            password_var=_var_name(entry, ("password_var",), known.password_var, where, needed),
         )
     if kind == "null_auth":
         return AuthSettings(type="null_auth")
     grant = entry.get("grant_type")
     if grant is not None and grant != "client_credentials":
         raise UsageError(f"{where}: only grant_type client_credentials is supported")
-    token_url = entry.get("token_url") or DEFAULT_TOKEN_URL
-    if not isinstance(token_url, str) or not (token_url.startswith("/") or is_http_url(token_url)):
+    token_url = entry.get("token_url") or known.token_url or ""
+    valid = isinstance(token_url, str) and (token_url.startswith("/") or is_http_url(token_url))
+    if (token_url or needed) and not valid:
         raise UsageError(f"{where}: token_url must be a path such as /oauth2/token or an http(s) URL")
     scopes = entry.get("scopes")
     if scopes is None:
-        scopes = list(DEFAULT_SCOPES)
+        scopes = list(known.scopes)
     if isinstance(scopes, str):
         scopes = scopes.split()
     if not isinstance(scopes, list) or not all(isinstance(s, str) and s and " " not in s for s in scopes):
-        raise UsageError(f'{where}: scopes must be a list of scope names such as ["partner:create"]')
+        raise UsageError(f'{where}: scopes must be a list of scope names such as ["api:read"]')
+    # An OAuth client's id and secret default to the variables the manifest names for the API key.
+    client_id = known.client_id_var or known.username_var
+    client_secret = known.client_secret_var or known.password_var
     return AuthSettings(
         type="oauth2",
-        client_id_var=_var_name(entry, ("client_id_var", "client_id_env_var"), DEFAULT_USERNAME_VAR, where),
+        client_id_var=_var_name(entry, ("client_id_var", "client_id_env_var"), client_id, where, needed),
         client_secret_var=_var_name(
-            entry, ("client_secret_var", "client_secret_env_var"), DEFAULT_PASSWORD_VAR, where
+            entry, ("client_secret_var", "client_secret_env_var"), client_secret, where, needed
         ),
         token_url=token_url,
         scopes=tuple(scopes),
     )
 
 
-def _var_name(entry: Mapping[str, Any], keys: tuple[str, ...], default: str, where: str) -> str:
+def _var_name(
+    entry: Mapping[str, Any], keys: tuple[str, ...], default: str | None, where: str, needed: bool
+) -> str:
     for key in keys:
         value = entry.get(key)
         if value is None:
@@ -204,7 +202,12 @@ def _var_name(entry: Mapping[str, Any], keys: tuple[str, ...], default: str, whe
                 hint="put the credential itself in that variable, never on the command line",
             )
         return value
-    return default
+    if not default and needed:
+        raise UsageError(
+            f"{where}: {keys[0]} is required (the provider manifest's config.auth names no default)",
+            hint="name the environment variable that holds the credential",
+        )
+    return default or ""
 
 
 def check_seconds(value: Any, name: str) -> None:

@@ -134,7 +134,7 @@ class _Dispatcher:
         context = Context(
             statement=request.statement,
             label=request.label,
-            method_name=request.method_key.rsplit(".", 1)[-1],
+            rules=request.outcome,
             url=url,
             base=base,
             read_timeout=self.config.read_timeout,
@@ -142,7 +142,7 @@ class _Dispatcher:
             token_url=auth.token_url if isinstance(auth, ClientCredentialsAuth) else None,
             secrets=_body_secrets(request.body, request.secret_paths),
             on_conflict=self.config.on_conflict,
-            organization_id=_organization_id(request.body),
+            body=request.body,
         )
         return Prepared(request.http_method, url, request.headers, content, auth, context)
 
@@ -230,7 +230,7 @@ class Executor(_Dispatcher):
             self._sleep(delay)
 
     def _existing(self, prepared: Prepared, conflict: Verdict) -> Outcome:
-        """`on_conflict="existing"`: GET the entitlement a 409 named; its organization is the result."""
+        """`on_conflict="existing"`: GET the object a 409 named; the manifest's row from it is the result."""
         assert conflict.follow is not None
         attempt = 0
         while True:
@@ -318,7 +318,7 @@ class AsyncExecutor(_Dispatcher):
             await self._sleep(delay)
 
     async def _existing(self, prepared: Prepared, conflict: Verdict) -> Outcome:
-        """`on_conflict="existing"`: GET the entitlement a 409 named; its organization is the result."""
+        """`on_conflict="existing"`: GET the object a 409 named; the manifest's row from it is the result."""
         assert conflict.follow is not None
         attempt = 0
         while True:
@@ -350,12 +350,6 @@ class AsyncExecutor(_Dispatcher):
 
 
 _ACCEPT = {"Accept": "application/json"}
-
-
-def _organization_id(body: Any) -> str | None:
-    """The `organization_id` an activate_signup request names (for its row when already complete)."""
-    value = body.get("organization_id") if isinstance(body, dict) else None
-    return value if isinstance(value, str) else None
 
 
 def _body_secrets(body: Any, paths: tuple[PathKey, ...]) -> tuple[str, ...]:

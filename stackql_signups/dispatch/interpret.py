@@ -7,12 +7,14 @@ certainly was not processed (no connection, or 429); after a timeout, a reset or
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 
 from .._errors import ApiError, Location, NetworkError, RequestError
+from ..manifest.model import OutcomeRules
 from ..redact import MASK, MIN_SECRET_LENGTH
 from .config import OnConflict
 from .endpoint import is_loopback, resolve
@@ -29,7 +31,7 @@ class Context:
 
     statement: int
     label: str | None
-    method_name: str
+    rules: OutcomeRules
     url: str
     base: str
     read_timeout: float
@@ -37,7 +39,7 @@ class Context:
     token_url: str | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
     on_conflict: OnConflict = "fail"
-    organization_id: str | None = None  # of an activate_signup request, for its "already complete" row
+    body: Any = field(default=None, repr=False)  # the request's, for a row the manifest builds from it
 
 
 @dataclass(frozen=True)
@@ -95,33 +97,31 @@ def judge_response(response: httpx.Response, ctx: Context, attempts: int) -> Ver
     return Verdict(outcome)
 
 
-# --- on_conflict="existing": a 409 that says the customer is already there is the statement's result ---
+# --- on_conflict="existing": a 409 that says the object is already there is the statement's result ---
 
 EXISTING = "existing"
 
 
 def _already_there(response: httpx.Response, ctx: Context, conflict: Outcome) -> Verdict:
-    """The verdict on a 409 when re-runs may find their customer already there.
-
-    A second activation is done already: success, nothing changed. A duplicate entitlement points with
-    `Location` at the existing one, whose organization is the result: the executor GETs it (`follow`).
-    """
-    if ctx.method_name == "activate_signup":
-        organization = ctx.organization_id
-        row = {
-            "organization_id": organization,
-            "sso_url": None,
-            "display_message": f"{EXISTING}: the signup of organization {organization} is already complete; "
-            "nothing was changed",
-        }
+    """The verdict on a 409 when re-runs may find their object already there, as the manifest's
+    `x-outcome.existing` says: named by the request itself (done already: success, nothing changed), or
+    at the 409's `Location`, which the executor GETs (`follow`)."""
+    existing = ctx.rules.existing
+    if existing is None:
+        return Verdict(
+            _with_hint(conflict, "the manifest declares no way to find the existing object (x-outcome)")
+        )
+    if existing.at == "request":
+        row = existing_row(existing.row, ctx.body, ctx.secrets)
         return Verdict(replace(conflict, status="succeeded", row=row, error=None, existing=True))
     location = response.headers.get("Location")
+    what = existing.what
     if not location:
         return Verdict(
             _with_hint(
                 conflict,
-                "the API named no existing entitlement (no Location header), "
-                "so --on-conflict existing cannot report its organization",
+                f"the API named no existing {what} (no Location header), "
+                "so --on-conflict existing cannot report it",
             )
         )
     try:
@@ -133,8 +133,7 @@ def _already_there(response: httpx.Response, ctx: Context, conflict: Outcome) ->
         # Credentials go only where the requests go: never to a host the answer names.
         return Verdict(
             _with_hint(
-                conflict,
-                f"the existing entitlement is on another host ({_origin(target)}); it was not looked up",
+                conflict, f"the existing {what} is on another host ({_origin(target)}); it was not looked up"
             )
         )
     return Verdict(conflict, follow=target)
@@ -143,44 +142,67 @@ def _already_there(response: httpx.Response, ctx: Context, conflict: Outcome) ->
 def judge_existing(
     response: httpx.Response | None, exc: BaseException | None, ctx: Context, conflict: Outcome
 ) -> Verdict:
-    """The verdict on the GET of an existing entitlement after a 409; a GET changes nothing, so a
+    """The verdict on the GET of an existing object after a 409; a GET changes nothing, so a
     transport error, a 429 or a 5xx may be retried."""
+    existing = ctx.rules.existing
+    assert existing is not None
+    what = existing.what
     if response is None:
         reason = _one_line(scrub(str(exc) or type(exc).__name__, ctx.secrets))
-        failed = _with_hint(conflict, f"looking up the existing entitlement failed: {reason}; re-run")
-        return Verdict(failed, retry_reason=f"looking up the existing entitlement failed ({reason})")
+        failed = _with_hint(conflict, f"looking up the existing {what} failed: {reason}; re-run")
+        return Verdict(failed, retry_reason=f"looking up the existing {what} failed ({reason})")
     status = response.status_code
     if status != 200:
         reason = f"{status} {httpx.codes.get_reason_phrase(status) or 'HTTP'}"
-        hint = f"looking up the existing entitlement answered {reason}"
-        if status in (401, 403):
-            hint += "; the credentials need the partner:describe scope to read entitlements"
+        hint = f"looking up the existing {what} answered {reason}"
+        if status in (401, 403) and existing.scope:
+            hint += f"; the credentials need the {existing.scope} scope to read {what}s"
         failed = _with_hint(conflict, hint)
         if status == 429 or status >= 500:
             return Verdict(
                 failed,
-                f"{reason} (existing entitlement)",
+                f"{reason} (existing {what})",
                 parse_retry_after(response.headers.get("Retry-After")),
             )
         return Verdict(failed)
-    body = _json(response)
-    organization = body.get("organization") if isinstance(body, dict) else None
-    organization_id = organization.get("id") if isinstance(organization, dict) else None
-    if not isinstance(organization_id, str) or not organization_id:
-        return Verdict(_with_hint(conflict, "the existing entitlement belongs to no organization yet"))
-    assert isinstance(body, dict) and isinstance(organization, dict)
-    sso_url = organization.get("sso_url")
-    external_id = body.get("external_id")
-    what = f"the entitlement {external_id}" if isinstance(external_id, str) else "the entitlement"
-    row = {
-        "organization_id": organization_id,
-        "sso_url": sso_url if isinstance(sso_url, str) else None,
-        "display_message": scrub(
-            f"{EXISTING}: {what} already exists in organization {organization_id}; nothing new was created",
-            ctx.secrets,
-        ),
-    }
+    row = existing_row(existing.row, _json(response), ctx.secrets)
+    result_id = row.get(ctx.rules.id) if ctx.rules.id else None
+    if ctx.rules.id and (not isinstance(result_id, str) or not result_id):
+        incomplete = existing.incomplete or f"the existing {what} names no {ctx.rules.id}"
+        return Verdict(_with_hint(conflict, incomplete))
     return Verdict(replace(conflict, status="succeeded", row=row, error=None, existing=True))
+
+
+_FIELD = re.compile(r"\{([^{}]+)\}")
+
+
+def existing_row(
+    template: tuple[tuple[str, Any], ...], source: Any, secrets: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The result row `x-outcome.existing.row` describes, filled from `source` (the found object)."""
+    row: dict[str, Any] = {}
+    for column, value in template:
+        if not isinstance(value, str):
+            row[column] = value
+            continue
+        whole = _FIELD.fullmatch(value)
+        if whole is not None:
+            row[column] = _at(source, whole.group(1))
+            continue
+        text = _FIELD.sub(lambda m: _shown(_at(source, m.group(1))), " ".join(value.split()))
+        row[column] = scrub(text, secrets)
+    return row
+
+
+def _at(source: Any, path: str) -> Any:
+    node = source
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _shown(value: Any) -> str:
+    return "?" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
 def _with_hint(outcome: Outcome, note: str) -> Outcome:
@@ -240,14 +262,8 @@ def unknown_hint(ctx: Context) -> str:
     if is_loopback(ctx.base):
         where = f"GET {ctx.base}/_emulator/state shows what the emulator stored"
     else:
-        where = "look the organization up in Confluent Cloud before re-running"
-    if ctx.method_name == "activate_signup":
-        safe = "re-running is safe: an activation already done is refused with 409"
-    else:
-        safe = (
-            "re-running is safe only where the API refuses duplicates "
-            "(a signup with the same entitlement external_id is refused with 409)"
-        )
+        where = ctx.rules.check or "check whether it was done before re-running"
+    safe = ctx.rules.rerun or "re-running may do it twice"
     return f"it may have been processed: {where}; {safe}"
 
 
@@ -261,17 +277,13 @@ def _hint(status: int, response: httpx.Response, errors: list[dict[str, Any]], c
         challenge = _challenge_text(response.headers.get("WWW-Authenticate"))
         return ctx.credential_hint + (f" (the server says: {challenge})" if challenge else "")
     if status == 403:
-        return (
-            "the credentials were accepted but may not do this: the partner API needs a partner account's "
-            "key, or an OAuth client with the partner:create scope"
-        )
+        needs = ctx.rules.forbidden or "ask the API's owner which rights or scopes this method needs"
+        return f"the credentials were accepted but may not do this: {needs}"
     if status == 409:
-        if ctx.method_name == "activate_signup":
-            return "the signup of that organization is already complete"
         location = response.headers.get("Location")
-        return "nothing new was created: this entitlement (external_id) is already signed up" + (
-            f" ({location})" if location else ""
-        )
+        if ctx.rules.conflict is None:
+            return f"the API says it exists already ({location})" if location else None
+        return ctx.rules.conflict + (f" ({location})" if location else "")
     if status == 429:
         wait = parse_retry_after(response.headers.get("Retry-After"))
         after = f"wait {wait:g} s" if wait is not None else "wait"

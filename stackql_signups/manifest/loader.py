@@ -10,6 +10,7 @@ from typing import Any
 from .._errors import ManifestError
 from . import documents
 from .model import AuthConfig, Method, Parameter, Provider, Resource, Service, ServiceEntry
+from .rules import read_rules
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 SQL_VERBS = ("select", "insert", "update", "delete", "replace")
@@ -141,8 +142,11 @@ def _auth(reader: _Reader, doc: Mapping[str, Any]) -> AuthConfig | None:
         return None
     auth = reader.mapping(auth, "config.auth")
     kind = reader.field(auth, "type", "config.auth")
-    if kind not in ("basic", "oauth2", "bearer", "api_key", "null_auth"):
-        raise reader.fail("config.auth.type", f"unknown auth type {kind!r}")
+    if kind not in ("basic", "oauth2", "null_auth"):
+        # Only what dispatch can send: a manifest asking for more is the manifest's error, not the user's.
+        raise reader.fail(
+            "config.auth.type", f"auth type {kind!r} is not supported (basic, oauth2, null_auth)"
+        )
     return AuthConfig(
         type=kind,
         username_var=auth.get("username_var"),
@@ -292,6 +296,7 @@ def _method(
         if response_schema is not None
         else (),
         object_key=_object_key(reader, response, path),
+        outcome=read_rules(method, f"{reader.source}: {path}"),
     )
 
 

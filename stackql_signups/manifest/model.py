@@ -22,6 +22,34 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Existing:
+    """Where the object a 409 says is already there is found, and the result row that reports it.
+
+    `at` is "location" (GET the URL in the 409's `Location` header) or "request" (the request body names
+    it). `row` maps each result column to a template over that object: "{a.b}" alone is the value at that
+    path, other text has each "{a.b}" replaced by it; a non-string is the value itself.
+    """
+
+    at: str
+    row: tuple[tuple[str, Any], ...]
+    what: str = "object"
+    scope: str | None = None
+    incomplete: str | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeRules:
+    """A method's `x-outcome`: how to read its results and refusals. See docs/MANIFEST.md."""
+
+    id: str | None = None
+    conflict: str | None = None
+    existing: Existing | None = None
+    forbidden: str | None = None
+    check: str | None = None
+    rerun: str | None = None
+
+
+@dataclass(frozen=True)
 class Method:
     """An SQL-callable method of a resource, bound to one HTTP operation."""
 
@@ -41,6 +69,7 @@ class Method:
     servers: tuple[str, ...]
     security_scopes: tuple[str, ...]
     response_fields: tuple[str, ...] = ()
+    outcome: OutcomeRules = field(default_factory=OutcomeRules)
     object_key: str | None = None  # the response's `objectKey` (`$.data`): where a list's rows are
 
     @functools.cached_property

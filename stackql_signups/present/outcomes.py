@@ -28,16 +28,16 @@ class OutcomePrinter:
             return
         outcome = result.outcome
         assert outcome is not None
-        self._record(outcome)
+        self._record(result, outcome)
         where = f"statement {outcome.statement}"
         if outcome.status == "succeeded":
             rows = [outcome.row] if outcome.row is not None else []
             self.presenter.write(ResultSet.from_records(rows, outcome.statement))
             request_id = f", request id {outcome.request_id}" if outcome.request_id else ""
             if outcome.existing:
-                organization = (outcome.row or {}).get("organization_id")
+                found = f": {result.id_field} {result.result_id}" if result.id_field else ""
                 print(
-                    f"{where}: already there, nothing new was created: organization {organization} "
+                    f"{where}: already there, nothing new was created{found} "
                     f"({outcome.http_status} Conflict{request_id}; --on-conflict existing)",
                     file=sys.stderr,
                 )
@@ -54,7 +54,7 @@ class OutcomePrinter:
         located = outcome.error is not None and outcome.error.location is not None
         print(text if located else f"{where}: {text}", file=sys.stderr)
 
-    def _record(self, outcome: Outcome) -> None:
+    def _record(self, result: StatementResult, outcome: Outcome) -> None:
         """One JSON line per statement in the --report file, written as soon as its outcome is known."""
         if self.report is None:
             return
@@ -67,7 +67,8 @@ class OutcomePrinter:
             "http_status": outcome.http_status,
             "request_id": outcome.request_id,
             "attempts": outcome.attempts,
-            "organization_id": (outcome.row or {}).get("organization_id"),
+            # Named as the manifest names the result's id (x-outcome.id): organization_id for signups.
+            result.id_field or "id": result.result_id,
             "error": error.message if error is not None else None,
             "hint": error.hint if error is not None else None,
         }

@@ -189,6 +189,7 @@ def _request(
         secret_paths=(),
         references=(),
         columns=columns,  # what RETURNING shows (nothing without it)
+        outcome=method.outcome,
     )
 
 

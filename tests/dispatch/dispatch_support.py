@@ -8,8 +8,10 @@ from typing import Any
 
 import httpx
 
-from stackql_signups.dispatch.config import AuthSettings, DispatchConfig
+from stackql_signups.dispatch.config import AuthSettings, DispatchConfig, auth_from_document
 from stackql_signups.emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from stackql_signups.manifest import Registry
+from stackql_signups.manifest.model import OutcomeRules
 from stackql_signups.plan import PlannedRequest
 from stackql_signups.sql.statements import Reference
 
@@ -69,6 +71,7 @@ def planned(
         body=body,
         secret_paths=secret_paths,
         references=references,
+        outcome=rules(method),
     )
 
 
@@ -96,7 +99,7 @@ def config(**overrides: Any) -> DispatchConfig:
         "read_timeout": 5.0,
         "backoff_base": 0.01,
         "backoff_cap": 0.02,
-        "auth": AuthSettings(),
+        "auth": shipped_auth(),
         "loopback_credentials": (DEFAULT_API_KEY, DEFAULT_API_SECRET),
     }
     values.update(overrides)
@@ -182,3 +185,15 @@ def assert_no_secrets(*things: Any) -> None:
     text = texts_of(*things)
     for secret in (CANARY_KEY, CANARY_SECRET, CANARY_TOKEN):
         assert secret not in text, f"secret leaked: {secret!r} in {text!r}"
+
+
+def shipped_auth(kind: str = "basic", **entry: Any) -> AuthSettings:
+    """The auth `--auth '{"confluent": {"type": KIND, ...}}'` gives with the shipped manifest's defaults."""
+    provider = Registry().provider("confluent")
+    return auth_from_document({"confluent": {"type": kind, **entry}}, "confluent", provider.auth)
+
+
+def rules(method: str) -> OutcomeRules:
+    """The shipped manifest's `x-outcome` of a signups method: what dispatch reads answers by."""
+    target = Registry().method_target(("confluent", "partner", "signups", method), None)
+    return target.method.outcome

@@ -17,6 +17,7 @@ from dispatch_support import (
     config,
     created,
     planned,
+    shipped_auth,
 )
 
 from stackql_signups._errors import UsageError
@@ -26,7 +27,8 @@ from stackql_signups.dispatch.endpoint import base_url, is_loopback, resolve
 from stackql_signups.dispatch.executor import Executor
 from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
-OAUTH = AuthSettings(type="oauth2", client_id_var="CID", client_secret_var="CSECRET")
+OAUTH = shipped_auth("oauth2", client_id_var="CID", client_secret_var="CSECRET")
+BASIC = shipped_auth()
 OAUTH_ENV = {"CID": CANARY_KEY, "CSECRET": CANARY_SECRET}
 REAL = "https://api.confluent.cloud"
 
@@ -59,11 +61,11 @@ def test_endpoint_replaces_scheme_and_host() -> None:
 
 def test_missing_credentials_for_the_real_api_name_the_variables() -> None:
     with pytest.raises(UsageError) as caught:
-        credentials(AuthSettings(), REAL, {})
+        credentials(BASIC, REAL, {})
     assert "set CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET" in caught.value.message
     with pytest.raises(UsageError) as caught:
         credentials(
-            AuthSettings(), REAL, {"CONFLUENT_CLOUD_API_KEY": CANARY_KEY, "CONFLUENT_CLOUD_API_SECRET": ""}
+            BASIC, REAL, {"CONFLUENT_CLOUD_API_KEY": CANARY_KEY, "CONFLUENT_CLOUD_API_SECRET": ""}
         )
     assert caught.value.message.endswith("set CONFLUENT_CLOUD_API_SECRET")
     assert_no_secrets(caught.value)
@@ -74,13 +76,13 @@ def test_missing_credentials_for_the_real_api_name_the_variables() -> None:
 
 def test_loopback_without_credentials_uses_the_emulator_defaults() -> None:
     defaults = (DEFAULT_API_KEY, DEFAULT_API_SECRET)
-    creds = credentials(AuthSettings(), "http://127.0.0.1:5000", {}, defaults)
+    creds = credentials(BASIC, "http://127.0.0.1:5000", {}, defaults)
     assert creds is not None and creds.emulator_defaults
     assert (creds.identity, creds.secret) == defaults
-    own = credentials(AuthSettings(), "http://localhost:5000", CANARY_ENV, defaults)
+    own = credentials(BASIC, "http://localhost:5000", CANARY_ENV, defaults)
     assert own is not None and not own.emulator_defaults and own.secret == CANARY_SECRET
     with pytest.raises(UsageError):  # the defaults are for this machine only
-        credentials(AuthSettings(), REAL, {}, defaults)
+        credentials(BASIC, REAL, {}, defaults)
 
 
 def test_null_auth_sends_no_credentials() -> None:
@@ -92,7 +94,7 @@ def test_null_auth_sends_no_credentials() -> None:
 
 
 def test_basic_header_and_repr() -> None:
-    auth = build_auth(AuthSettings(), REAL, CANARY_ENV)
+    auth = build_auth(BASIC, REAL, CANARY_ENV)
     assert isinstance(auth, BasicEnvAuth)
     request = httpx.Request("POST", REAL)
     flow = auth.sync_auth_flow(request)
@@ -103,7 +105,7 @@ def test_basic_header_and_repr() -> None:
         repr(auth)
         == "BasicEnvAuth(username_var='CONFLUENT_CLOUD_API_KEY', password_var='CONFLUENT_CLOUD_API_SECRET')"
     )
-    assert_no_secrets(auth, credentials(AuthSettings(), REAL, CANARY_ENV), auth.credential_hint())
+    assert_no_secrets(auth, credentials(BASIC, REAL, CANARY_ENV), auth.credential_hint())
     assert expected not in repr(sent.headers)  # httpx masks Authorization in reprs too
 
 
@@ -286,6 +288,6 @@ def test_rate_limited_token_request_is_retried() -> None:
 
 
 def test_scheme_for_dry_runs() -> None:
-    assert AuthSettings().scheme == "Basic"
+    assert BASIC.scheme == "Basic"
     assert OAUTH.scheme == "Bearer"
     assert AuthSettings(type="null_auth").scheme is None

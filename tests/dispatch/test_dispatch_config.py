@@ -11,12 +11,11 @@ from stackql_signups._errors import UsageError
 from stackql_signups.cli.exec_command import add_arguments
 from stackql_signups.cli.flags import options_from_args
 from stackql_signups.dispatch import DispatchConfig
+from stackql_signups.manifest import Registry
 from stackql_signups.manifest.model import AuthConfig
 from stackql_signups.options import Options
 
-CONFLUENT = AuthConfig(
-    type="basic", username_var="CONFLUENT_CLOUD_API_KEY", password_var="CONFLUENT_CLOUD_API_SECRET"
-)
+CONFLUENT = Registry().provider("confluent").auth  # the shipped manifest's defaults
 
 
 def options(*argv: str) -> Options:
@@ -180,3 +179,13 @@ def test_options_refuse_what_the_flags_refuse_with_the_same_message(
         options(*flag)
     assert fragment in built.value.message
     assert built.value.message == parsed.value.message
+
+
+def test_auth_defaults_come_from_the_manifest_and_nothing_else() -> None:
+    bare = AuthConfig(type="basic")
+    with pytest.raises(UsageError) as caught:
+        parse("--auth", '{"confluent": {"type": "basic"}}', provider_auth=bare)
+    assert "username_var is required" in caught.value.message
+    entry = '{"confluent": {"type": "oauth2", "client_id_var": "I", "client_secret_var": "S", '
+    oauth = parse("--auth", entry + '"token_url": "/token"}}', provider_auth=bare)
+    assert (oauth.auth.token_url, oauth.auth.scopes) == ("/token", ())

@@ -19,10 +19,10 @@ from dispatch_support import (
     config,
     link,
     planned,
+    shipped_auth,
 )
 
 from stackql_signups.dispatch import DispatchConfig, Outcome, RetryNotice, RunSummary
-from stackql_signups.dispatch.config import AuthSettings
 from stackql_signups.dispatch.runner import arun, run
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
 
@@ -109,21 +109,21 @@ def test_wrong_credentials_are_a_401_without_secrets(emulator: EmulatorServer) -
 
 
 def test_oauth2_client_credentials_against_the_emulator(emulator: EmulatorServer) -> None:
-    cfg = config(endpoint=emulator.url, auth=AuthSettings(type="oauth2"))
+    cfg = config(endpoint=emulator.url, auth=shipped_auth("oauth2"))
     summary, _ = send([planned(1, label="s"), activate(2, "s"), planned(3)], cfg)
     assert summary.succeeded == 3
     assert api_requests(emulator, "/oauth2/token") == 1  # cached across statements
 
 
 def test_oauth2_without_the_partner_scope_is_a_403(emulator: EmulatorServer) -> None:
-    cfg = config(endpoint=emulator.url, auth=AuthSettings(type="oauth2", scopes=("partner:describe",)))
+    cfg = config(endpoint=emulator.url, auth=shipped_auth("oauth2", scopes=["partner:describe"]))
     _, [outcome] = send([planned(1)], cfg)
     assert outcome.status == "failed" and outcome.http_status == 403
     assert "partner:create" in (outcome.error.hint or "")  # type: ignore[union-attr]
 
 
 def test_oauth2_wrong_client_secret(emulator: EmulatorServer) -> None:
-    cfg = config(endpoint=emulator.url, auth=AuthSettings(type="oauth2"))
+    cfg = config(endpoint=emulator.url, auth=shipped_auth("oauth2"))
     _, [outcome] = send([planned(1)], cfg, env=CANARY_ENV)
     assert outcome.status == "failed" and outcome.http_status is None and not outcome.sent
     error = outcome.error
@@ -241,7 +241,7 @@ def test_canary_credentials_never_leak_in_any_outcome(emulator: EmulatorServer, 
     everything: list[Any] = []
     for cfg in (
         config(endpoint=emulator.url),
-        config(endpoint=emulator.url, auth=AuthSettings(type="oauth2")),
+        config(endpoint=emulator.url, auth=shipped_auth("oauth2")),
     ):
         summary, seen = send([planned(1), activate(2, "nobody"), link(3, "x" * 40)], cfg, env=CANARY_ENV)
         everything += [summary, *seen, *(o.error for o in seen)]

@@ -7,7 +7,7 @@ from email.utils import formatdate
 
 import httpx
 import pytest
-from dispatch_support import CANARY_SECRET, CANARY_TOKEN, assert_no_secrets, created, failure
+from dispatch_support import CANARY_SECRET, CANARY_TOKEN, assert_no_secrets, created, failure, rules
 
 from stackql_signups._errors import ApiError, NetworkError
 from stackql_signups.dispatch.interpret import Context, judge_exception, judge_response, scrub
@@ -18,7 +18,7 @@ def ctx(method: str = "signup", base: str = "https://api.confluent.cloud", **ext
     return Context(
         statement=3,
         label="s",
-        method_name=method,
+        rules=rules(method),
         url=f"{base}/partner/v2/signup",
         base=base,
         read_timeout=30.0,

@@ -25,8 +25,9 @@ from reliability_support import (
 )
 
 import stackql_signups
-from stackql_signups.dispatch import DispatchConfig
+from stackql_signups.dispatch import AuthSettings, DispatchConfig
 from stackql_signups.dispatch.executor import Executor
+from stackql_signups.manifest import Registry
 from stackql_signups.plan import PlannedRequest
 
 CUSTOMERS = 100
@@ -168,6 +169,8 @@ def planned(method: str = "signup") -> PlannedRequest:
         body=body,
         secret_paths=(),
         references=(),
+        # What the shipped manifest says a 409 of this method means and where the existing object is.
+        outcome=Registry().method_target(("confluent", "partner", "signups", method), None).method.outcome,
     )
 
 
@@ -186,7 +189,11 @@ def send(request: PlannedRequest, answers: dict[str, httpx.Response]) -> tuple[A
         seen.append(f"{sent.method} {sent.url}")
         return answers.get(f"{sent.method} {sent.url.path}", httpx.Response(404))
 
-    config = DispatchConfig(endpoint=BASE, on_conflict="existing", retries=0)
+    auth = Registry().provider("confluent").auth
+    assert auth is not None
+    config = DispatchConfig(
+        endpoint=BASE, on_conflict="existing", retries=0, auth=AuthSettings.from_auth_config(auth)
+    )
     env = {"CONFLUENT_CLOUD_API_KEY": "k-123", "CONFLUENT_CLOUD_API_SECRET": "s-123"}
     with Executor(config, env=env, transport=httpx.MockTransport(handler)) as executor:
         return executor.send(request), seen
