@@ -84,3 +84,12 @@ def test_mistakes_are_raised_before_anything_is_planned(sql: str, error: type, s
     with stackql_signups.connect() as db, pytest.raises(error) as raised:
         db.plan(sql)
     assert said in str(raised.value)
+
+
+def test_a_query_that_never_ends_on_no_rows_is_still_planned() -> None:
+    # Checked on empty tables before sending, the endless recursion is stopped after a bounded effort.
+    sql = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+        f" SELECT x, o.name FROM c CROSS JOIN {ORGS} o LIMIT 1"
+    )
+    assert urls(sql) == [f"{BASE}/organizations?page_size=100"]
