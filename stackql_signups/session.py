@@ -46,8 +46,8 @@ class StatementResult:
     answer: ResultSet | None = None
     outcome: Outcome | None = None
     columns: tuple[str, ...] = ()
-    warning: str | None = None  # e.g. a SELECT cut at its page bound: the front end shows it on stderr
     id_field: str | None = None  # the column holding the result's id, as the manifest's x-outcome names it
+    warning: str | None = None  # e.g. a SELECT cut at its page bound: the front end shows it on stderr
 
     @property
     def result_id(self) -> Any:
@@ -90,14 +90,10 @@ class _InOrder:
             # An INSERT row: what it shows is its RETURNING row (nothing without RETURNING).
             outcome = replace(outcome, row=step.shaped_row(outcome.row))
         if self._on_result is not None:
-            request = step.request if step is not None and step.request is not None else None
+            columns = step.request.columns if step is not None and step.request is not None else ()
+            id_field = step.request.outcome.id if step is not None and step.request is not None else None
             self._on_result(
-                StatementResult(
-                    outcome.statement,
-                    outcome=outcome,
-                    columns=request.columns if request is not None else (),
-                    id_field=request.outcome.id if request is not None else None,
-                )
+                StatementResult(outcome.statement, outcome=outcome, columns=columns, id_field=id_field)
             )
 
 

@@ -295,8 +295,8 @@ def _method(
         response_fields=tuple(reader.object_shape(response_schema, f"{path}.response")[0])
         if response_schema is not None
         else (),
-        object_key=_object_key(reader, response, path),
         outcome=read_rules(method, f"{reader.source}: {path}"),
+        object_key=_object_key(reader, response, path),
     )
 
 

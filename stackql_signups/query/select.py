@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError as SqlglotParseError
+from sqlglot.errors import TokenError
 
 from .._errors import BindError, Location, ParseError
 from ..answer import NO_SELECT
@@ -70,6 +71,11 @@ def parse_sql(query: Query, where: Location) -> exp.Expr:
     except SqlglotParseError as exc:
         problem = exc.errors[0]["description"] if exc.errors else str(exc).splitlines()[0]
         raise ParseError(f"cannot read the {query.verb}: {problem}", location=where) from None
+    except TokenError as exc:  # an unterminated string, identifier or bracket
+        problem = str(exc).splitlines()[0]
+        raise ParseError(f"cannot read the {query.verb}: {problem}", location=where) from None
+    except RecursionError:
+        raise ParseError(f"the {query.verb} is nested too deeply", location=where) from None
     if tree is None:
         raise ParseError(f"cannot read the {query.verb}", location=where)
     return tree
