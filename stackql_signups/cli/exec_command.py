@@ -43,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
         help="template variables from a JSON or YAML file (a mapping); a CSV/TSV file's rows become the "
         "variable named after the file (customers.csv -> customers), or NAME=FILE; repeatable",
     )
+    add_engine_arguments(parser)
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of which manifest and where and how statements are sent; `srv` takes them too."""
     parser.add_argument(
         "--registry",
         metavar="DIR|JSON",
@@ -79,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         for step in steps:
             if step.warning:
                 print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
+            if step.notice:
+                print(step.notice, file=sys.stderr)
         sends = any(step.request is not None or step.query is not None for step in steps)
         with _output(args.outfile) as out, _report(args.report if sends else None) as report:
             printer = OutcomePrinter(Presenter(out, args.output, args.hideheaders, args.delimiter), report)
