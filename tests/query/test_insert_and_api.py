@@ -199,3 +199,26 @@ def test_a_select_after_a_failed_statement_follows_on_error(cli: Any, world: Wor
         )
     else:
         assert [json.loads(line) for line in done.stdout.splitlines()] == [[], [{"n": 35}]]
+
+
+def test_on_conflict_existing_returns_the_existing_entitlement(cli: Any, world: World) -> None:
+    existing = next(e for e in world.entitlements if e["external_id"] == "ext-02")
+    sql = (
+        f"INSERT INTO {ENTS} (external_id, name, plan_id, product_id)"
+        f" SELECT 'ext-02', 'Again', '{PLAN}', '{PRODUCT}' RETURNING id, name, organization->>'$.id' AS org"
+    )
+    before = len(world.requests())
+    done = cli.run("exec", sql, "--endpoint", world.url, "--on-conflict", "existing", "-o", "json")
+    assert done.status == 0, done.explain()
+    assert json.loads(done.stdout) == [
+        {"id": existing["id"], "name": existing["name"], "org": org_of(existing)}
+    ]
+    assert "already there, nothing new was created" in done.stderr
+    assert [r["status"] for r in world.requests()[before:]] == [
+        409,
+        200,
+    ]  # the POST, then the GET of Location
+
+
+def org_of(entitlement: dict[str, Any]) -> Any:
+    return entitlement["organization_id"]
