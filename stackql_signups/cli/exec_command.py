@@ -43,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
         help="template variables from a JSON or YAML file (a mapping); a CSV/TSV file's rows become the "
         "variable named after the file (customers.csv -> customers), or NAME=FILE; repeatable",
     )
+    add_engine_arguments(parser)
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of which manifest and where and how statements are sent; `srv` takes them too."""
     parser.add_argument(
         "--registry",
         metavar="DIR|JSON",

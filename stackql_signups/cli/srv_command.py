@@ -1,0 +1,27 @@
+"""Serve StackQL over the Postgres wire protocol: `stackql-signups srv [--pgsrv.port 5466] ...`.
+
+psql, Postgres drivers and pystackql's server mode connect with user stackql, database stackql. Every
+connection has its own session (USE, labels); requests go where `--endpoint` says, with the credentials
+in the server's environment. Runs until SIGINT or SIGTERM, then lets the statements in flight finish.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..server import options
+    from .exec_command import add_engine_arguments
+
+    options.add_arguments(parser)
+    add_engine_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..server import options, serve
+    from .flags import options_from_args
+
+    server_options = options.from_args(args)
+    engine = options_from_args(args)  # checked now, not at a client's first statement
+    return serve(server_options, engine, report=args.report, verbose=args.verbose)
