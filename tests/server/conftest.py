@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from server_support import PSQL, Server
+from server_support import Server, require_psql
 from signups_e2e import Emulator, clean_env, emulator, env, module_emulator, require_cli
 
 __all__ = ["emulator", "env", "module_emulator"]
@@ -32,5 +31,4 @@ def module_server(module_emulator: Emulator, tmp_path_factory: pytest.TempPathFa
 
 @pytest.fixture
 def needs_psql() -> None:
-    if shutil.which(PSQL) is None:
-        pytest.skip(f"psql is not installed at {PSQL}")
+    require_psql()

@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from signups_e2e import CLI, Run, run
 
 PSQL = "/usr/bin/psql"
+
+
+def require_psql() -> None:
+    """Skip (saying why) where the psql client is not installed."""
+    if not Path(PSQL).is_file():
+        pytest.skip(f"psql is not installed at {PSQL}")
 
 
 class Server:
@@ -60,6 +67,7 @@ class Server:
         return psycopg.connect(host=self.host, port=self.port, **params)
 
     def psql(self, *args: str, env: dict[str, str] | None = None, timeout: float = 30) -> Run:
+        require_psql()
         argv = [PSQL, "-X", "-h", self.host, "-p", str(self.port), "-U", "stackql", "-d", "stackql", *args]
         return run(argv, {**self.env, **(env or {})}, timeout=timeout)
 
