@@ -20,6 +20,7 @@ from .sql.statements import (
     Describe,
     Exec,
     Query,
+    RegistryCommand,
     Show,
     ShowExecTemplate,
     ShowInsertTemplate,
@@ -44,6 +45,7 @@ class Step:
     answer: ResultSet | None = None
     request: PlannedRequest | None = None
     warning: str | None = None
+    notice: str | None = None  # a message for stderr that is not a warning (REGISTRY PULL's)
     verb: str = ""  # the statement's keyword (EXEC, SHOW, DESCRIBE, USE): a Postgres command tag
     query: SelectPlan | None = None
     returning: Returning | None = None
@@ -181,3 +183,8 @@ def _steps(
             yield Step(number, answer=answer, verb="SHOW")
         elif isinstance(statement, Unsupported):
             unsupported(statement, registry, binder.default_provider, where)
+        elif isinstance(statement, RegistryCommand):
+            from .answer_registry import answer_registry
+
+            answered = answer_registry(statement, registry, where)
+            yield Step(number, answer=answered.result, notice=answered.notice, verb="REGISTRY")

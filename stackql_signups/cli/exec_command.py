@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         for step in steps:
             if step.warning:
                 print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
+            if step.notice:
+                print(step.notice, file=sys.stderr)
         sends = any(step.request is not None or step.query is not None for step in steps)
         with _output(args.outfile) as out, _report(args.report if sends else None) as report:
             printer = OutcomePrinter(Presenter(out, args.output, args.hideheaders, args.delimiter), report)

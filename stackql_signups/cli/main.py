@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from .._errors import Error
+from . import environment
 
 EXIT_OK = 0
 
@@ -86,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
+        environment.apply(args)  # STACKQL_SIGNUPS_*: a flag wins over its variable
         status: int = args.handler(args)
     except Error as exc:
         print(exc.describe(), file=sys.stderr)

@@ -10,7 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from dispatch_support import (
+
+from stackql_signups.dispatch import DispatchConfig, Outcome, RetryNotice, RunSummary
+from stackql_signups.dispatch.runner import arun, run
+from stackql_signups.emulator import EmulatorConfig, EmulatorServer
+
+from .dispatch_support import (
     CANARY_ENV,
     CANARY_KEY,
     CANARY_SECRET,
@@ -21,10 +26,6 @@ from dispatch_support import (
     planned,
     shipped_auth,
 )
-
-from stackql_signups.dispatch import DispatchConfig, Outcome, RetryNotice, RunSummary
-from stackql_signups.dispatch.runner import arun, run
-from stackql_signups.emulator import EmulatorConfig, EmulatorServer
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from dispatch_support import CANARY_ENV, activate, config, created, failure, planned
 
 from stackql_signups._errors import UsageError
 from stackql_signups.dispatch import Outcome, RunSummary
@@ -17,6 +16,8 @@ from stackql_signups.dispatch.executor import Executor
 from stackql_signups.dispatch.runner import arun, run
 from stackql_signups.dispatch.schedule import Schedule
 from stackql_signups.sql.statements import Reference
+
+from .dispatch_support import CANARY_ENV, activate, config, created, failure, planned
 
 
 class Api:

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dispatch_support import config, planned
 
 from stackql_signups.dispatch.pacing import MARGIN, Pacer
 from stackql_signups.dispatch.runner import run
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
+
+from .dispatch_support import config, planned
 
 
 class Clock:

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from query_support import PLAN, PRODUCT, World
 
 import stackql_signups
+
+from .query_support import PLAN, PRODUCT, World
 
 ENTS = "confluent.partner.entitlements"
 DOCS_INSERT = """

@@ -9,7 +9,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from query_support import World
+
+from .query_support import World
 
 ORGS = "confluent.partner.organizations"
 ENTS = "confluent.partner.entitlements"

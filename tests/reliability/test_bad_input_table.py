@@ -21,9 +21,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from reliability_support import CLI, RESOURCE, clean_env, require_cli, signup_body
 
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
+
+from .reliability_support import CLI, RESOURCE, clean_env, require_cli, signup_body
 
 SIGNUP = f"{RESOURCE}.signup"
 ACTIVATE = f"{RESOURCE}.activate_signup"

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from signups_e2e import CLI, RESOURCE, Emulator
+
+from ..e2e import CLI, RESOURCE, Emulator
 
 pexpect = pytest.importorskip("pexpect")
 

@@ -24,7 +24,7 @@ import pytest
 
 BIN = Path(sys.executable).parent
 CLI = BIN / ("stackql-signups.exe" if os.name == "nt" else "stackql-signups")
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 RESOURCE = "confluent.partner.signups"
 
