@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from server_support import Server, require_psql
-from signups_e2e import Emulator, clean_env, emulator, env, module_emulator, require_cli
+from ..e2e import Emulator, clean_env, emulator, env, module_emulator, require_cli
+from .server_support import Server, require_psql
 
 __all__ = ["emulator", "env", "module_emulator"]
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from signups_e2e import CLI, Run, run
+
+from ..e2e import CLI, Run, run
 
 PSQL = "/usr/bin/psql"
 
@@ -23,15 +24,15 @@ def require_psql() -> None:
 
 
 class Server:
-    """`stackql-signups srv --pgsrv.port 0 ...` as a user starts it; `stop()` sends SIGTERM."""
+    """`stackql-signups srv --pgsrv.port 0 ...` (or `stackql srv`) as a user starts it; stopped by SIGTERM."""
 
-    def __init__(self, flags: list[str], env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, flags: list[str], env: dict[str, str], log_dir: Path, command: Path = CLI) -> None:
         self.env = env
         self._out = log_dir / f"srv-{uuid.uuid4().hex[:6]}.out"
         self._err = self._out.with_suffix(".err")
         with self._out.open("wb") as out, self._err.open("wb") as err:
             self.process = subprocess.Popen(
-                [str(CLI), "srv", "--pgsrv.port", "0", *flags],
+                [str(command), "srv", "--pgsrv.port", "0", *flags],
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,

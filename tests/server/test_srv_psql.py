@@ -9,8 +9,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from server_support import Server
-from signups_e2e import CLI, RESOURCE, USER, Emulator, clean_env, run, signup_sql
+
+from ..e2e import CLI, RESOURCE, USER, Emulator, clean_env, run, signup_sql
+from .server_support import Server
 
 pytestmark = pytest.mark.usefixtures("needs_psql")
 FIRST_USER = {"email": "a@b.example", "given_name": "A", "family_name": "B"}

@@ -16,8 +16,9 @@ import psycopg
 import pytest
 from psycopg import errors
 from psycopg.pq import DiagnosticField
-from server_support import PSQL, Server, require_psql
-from signups_e2e import RESOURCE, USER, Emulator, clean_env, signup_sql
+
+from ..e2e import RESOURCE, USER, Emulator, clean_env, signup_sql
+from .server_support import PSQL, Server, require_psql
 
 
 def _unique(prefix: str) -> tuple[str, str]:

@@ -7,8 +7,9 @@ import json
 import uuid
 
 import pytest
-from server_support import Server
-from signups_e2e import USER, Emulator, signup_sql
+
+from ..e2e import USER, Emulator, signup_sql
+from .server_support import Server
 
 ORGANIZATIONS = "confluent.partner.organizations"
 ENTITLEMENTS = "confluent.partner.entitlements"
