@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-from signups_e2e import BIN, RESOURCE, Emulator, Run, clean_env, require_cli, run
+
+from ..e2e import BIN, RESOURCE, Emulator, Run, clean_env, require_cli, run
 
 STACKQL = BIN / ("stackql.exe" if os.name == "nt" else "stackql")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from signups_e2e import EXAMPLES, Emulator, run
-from stackql_clients_support import organizations_named
+from ..e2e import EXAMPLES, Emulator, run
+from .stackql_clients_support import organizations_named
 
 NOTEBOOK = EXAMPLES / "pystackql" / "onboarding_notebook.py"
 

@@ -6,10 +6,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from signups_e2e import BIN, RESOURCE, Emulator
-from stackql_clients_support import organizations_named, signup, unique
-
 import stackql_signups
+
+from ..e2e import BIN, RESOURCE, Emulator
+from .stackql_clients_support import organizations_named, signup, unique
 
 METHODS = [
     {"MethodName": "activate_signup", "RequiredParams": "organization_id, user", "SQLVerb": "EXEC"},

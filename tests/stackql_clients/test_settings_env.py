@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 import httpx
-from signups_e2e import CLI, RESOURCE, Emulator, run
-from stackql_clients_support import STACKQL, StackqlRunner, organizations_named, signup, unique
+
+from ..e2e import CLI, RESOURCE, Emulator, run
+from .stackql_clients_support import STACKQL, StackqlRunner, organizations_named, signup, unique
 
 NOWHERE = "http://127.0.0.1:9"  # nothing listens on the discard port
 

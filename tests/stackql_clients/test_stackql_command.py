@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from pystackql.utils.params import generate_params_for_execution
-from signups_e2e import CLI, RESOURCE, Emulator, run
-from stackql_clients_support import StackqlRunner, organizations_named, signup, unique
 
 import stackql_signups
+
+from ..e2e import CLI, RESOURCE, Emulator, run
+from .stackql_clients_support import StackqlRunner, organizations_named, signup, unique
 
 #: What pystackql 3.8.5 passes on every call (pystackql/utils/params.py), after `exec '<query>'`.
 PYSTACKQL_FLAGS = generate_params_for_execution({})[1:]

@@ -10,8 +10,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from signups_e2e import BIN, EXAMPLES, Emulator, Run, run
-from stackql_clients_support import organizations_named
+
+from ..e2e import BIN, EXAMPLES, Emulator, Run, run
+from .stackql_clients_support import organizations_named
 
 DEPLOY = BIN / "stackql-deploy"
 STACK = EXAMPLES / "stackql-deploy" / "confluent-onboarding"
