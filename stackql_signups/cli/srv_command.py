@@ -22,10 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def add_stackql_arguments(parser: argparse.ArgumentParser) -> None:
     """`stackql srv`'s own flags: the server's, and the sending flags StackQL has no spelling for
     (`--timeout`, `--retries`, `--concurrency`, `--report`, ...); they replace a global of the same name."""
-    from ..server import options
+    from . import srv_flags
     from .flags import add_sending_arguments
 
-    options.add_arguments(parser)
+    srv_flags.add_arguments(parser)
     add_sending_arguments(parser)
 
 
