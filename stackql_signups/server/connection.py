@@ -20,6 +20,7 @@ from .._errors import ParseError
 from ..sql import splitter
 from .results import Shape, notice_fields
 from .session import EngineSession
+from .statement import EnginePortal
 
 TERMINATING = "57P01"
 
@@ -79,6 +80,31 @@ class EngineConnection(Connection):
         # A TLS transport whose peer has just gone raises AttributeError from asyncio's sslproto.
         with contextlib.suppress(AttributeError, ConnectionError, OSError, RuntimeError):
             self.stream.write(messages.make_error_response(fields))
+
+    async def _handle_execute(self, parsed: Any) -> None:
+        """pg-mimic's Execute, with the command tag of the statement's result (`INSERT 0 2` for a
+        two-row INSERT without RETURNING), where pg-mimic would count the rows sent and read the verb."""
+        entry = self._get_portal(parsed.portal_name)
+        portal = entry.portal
+        if not isinstance(portal, EnginePortal):
+            await super()._handle_execute(parsed)
+            return
+        if self.tx_status == b"E":
+            raise PgError("25P02", "current transaction is aborted, commands ignored")
+        rows, suspended = await portal.execute(parsed.max_rows)
+        entry.rows_returned += len(rows)
+        if entry.columns is not None:
+            for row in rows:
+                try:
+                    values = encode_row(row, entry.columns, entry.result_format_codes)
+                except ValueError as exc:  # a binary format pg-mimic cannot write for this type
+                    raise PgError("0A000", str(exc)) from None
+                self.stream.write(messages.make_data_row(values))
+        if suspended:
+            self.stream.write(messages.make_portal_suspended())
+        else:
+            tag = portal.tag or command_tag(entry.sql, entry.rows_returned)
+            self.stream.write(messages.make_command_complete(tag))
 
     async def _handle_simple_query(self, sql: str) -> None:
         if not splitter.has_code(sql.replace(";", " ")):

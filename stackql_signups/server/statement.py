@@ -71,6 +71,7 @@ class EnginePortal(Portal):
         self._rows: list[Row] | None = None
         self._taken = 0
         self.prefetched: ScriptResult | None = None  # a SELECT run by its Describe
+        self.tag = ""  # the command tag of the statement's result, once run (INSERT 0 n, SELECT n, ...)
 
     async def execute(self, max_rows: int) -> tuple[list[Row], bool]:
         if self._rows is None:
@@ -81,6 +82,7 @@ class EnginePortal(Portal):
                 self._rows = []
                 raise result.error
             for shape in result.shapes[:1]:
+                self.tag = shape.tag
                 if shape.notice:
                     self.statement.session.notify(shape.notice)
             self._rows = self._as_described([tuple(r) for shape in result.shapes[:1] for r in shape.rows])

@@ -94,3 +94,24 @@ def test_insert_returning_on_both_protocols(
     assert shown_id == external_id and organization["id"] == organization_id
     made = [e for e in module_emulator.state()["entitlements"] if e["external_id"] == external_id]
     assert len(made) == 1
+
+
+@pytest.mark.parametrize("prepare", [False, True])
+def test_an_insert_without_returning_counts_its_rows(
+    module_server: Server, module_emulator: Emulator, customer: tuple[str, str], prepare: bool
+) -> None:
+    _, organization_id = customer
+    ids = [f"two-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    values = ", ".join(
+        f"('{i}', 'Two', 'confluent-cloud-payg-prod', 'confluent-cloud-kafka-service-azure', "
+        f"'{json.dumps({'id': organization_id})}')"
+        for i in ids
+    )
+    insert = (
+        f"INSERT INTO {ENTITLEMENTS} (external_id, name, plan_id, product_id, organization) VALUES {values}"
+    )
+    with module_server.connect() as conn:
+        cur = conn.execute(insert, prepare=prepare)
+        assert (cur.statusmessage, cur.rowcount, cur.description) == ("INSERT 0 2", 2, None)
+    made = [e["external_id"] for e in module_emulator.state()["entitlements"] if e["external_id"] in ids]
+    assert sorted(made) == sorted(ids)
