@@ -153,6 +153,7 @@ class ApiError(RequestError):
         request_id: str | None = None,
         hint: str | None = None,
         location: Location | None = None,
+        body: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint, location=location)
         self.status = status
@@ -160,6 +161,7 @@ class ApiError(RequestError):
         self.title = title
         self.detail = detail
         self.request_id = request_id
+        self.body = body  # the response body as received (secrets masked), for StackQL-style reports
 
     def __repr__(self) -> str:
         return f"ApiError(status={self.status}, code={self.code!r}, request_id={self.request_id!r})"

@@ -6,7 +6,7 @@ from typing import Any
 
 from ._errors import BindError, Location
 from .manifest import Method, Registry
-from .manifest.loader import _Reader
+from .manifest.schema import Document
 from .query.columns import row_schema
 from .results import ResultSet
 from .sql.statements import Describe, Show, Unsupported
@@ -121,7 +121,7 @@ def describe(
         target = registry.method_target(statement.name, default_provider, where)
         assert target.method is not None
         rows = _describe_method(
-            target.method, _Reader(target.service.document, target.service.source), statement.extended
+            target.method, Document(target.service.document, target.service.source), statement.extended
         )
         columns = ("name", "type", "param_type", "shape") + (("description",) if statement.extended else ())
         return ResultSet(columns, tuple(r[: len(columns)] for r in rows), statement.source.number)
@@ -133,13 +133,13 @@ def describe(
             location=where,
             hint=f"DESCRIBE METHOD {target.resource.id}.<method> shows a method's inputs and outputs",
         )
-    reader = _Reader(target.service.document, target.service.source)
+    reader = Document(target.service.document, target.service.source)
     fields = _fields(reader, selects[0].response_schema)
     columns = ("name", "type") + (("description",) if statement.extended else ())
     return ResultSet(columns, tuple(r[: len(columns)] for r in fields), statement.source.number)
 
 
-def _describe_method(method: Method, reader: _Reader, extended: bool) -> list[tuple[str, ...]]:
+def _describe_method(method: Method, reader: Document, extended: bool) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for name in method.required_params:
         param = method.parameter(name)
@@ -154,7 +154,7 @@ def _describe_method(method: Method, reader: _Reader, extended: bool) -> list[tu
     return rows
 
 
-def _fields(reader: _Reader, schema: Any) -> list[tuple[str, str, str]]:
+def _fields(reader: Document, schema: Any) -> list[tuple[str, str, str]]:
     if schema is None:
         return []
     properties, _ = reader.object_shape(schema, "response")

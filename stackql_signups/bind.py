@@ -11,7 +11,7 @@ from typing import Any
 
 from ._errors import BindError, Location, ValidationError
 from .manifest import Method, Parameter, Registry, Target
-from .manifest.loader import _Reader
+from .manifest.schema import Document
 from .sql import splitter
 from .sql.statements import Exec, Param, Reference, Scalar
 
@@ -385,7 +385,7 @@ def secret_paths(
     """Paths of the body fields marked `x-redact` (or `x-secret`), through refs, allOf and oneOf."""
     if schema is None:
         return ()
-    reader = _Reader(document, source)
+    reader = Document(document, source)
     found: list[PathKey] = []
 
     def walk(node: Any, path: PathKey, depth: int) -> None:

@@ -20,6 +20,7 @@ from .sql.statements import (
     Describe,
     Exec,
     Query,
+    RegistryCommand,
     Show,
     ShowExecTemplate,
     ShowInsertTemplate,
@@ -44,6 +45,8 @@ class Step:
     answer: ResultSet | None = None
     request: PlannedRequest | None = None
     warning: str | None = None
+    notice: str | None = None  # a message for stderr that is not a warning (REGISTRY PULL's)
+    verb: str = ""  # the statement's keyword (EXEC, SHOW, DESCRIBE, USE): a Postgres command tag
     query: SelectPlan | None = None
     returning: Returning | None = None
     shaped: bool = False
@@ -151,21 +154,25 @@ def _steps(
             warning = None
             if "AWAIT" in statement.hints:
                 warning = f"method {call.method.name} is not awaitable; the AWAIT hint is ignored"
-            yield Step(number, request=plan(call), warning=warning)
+            yield Step(number, request=plan(call), warning=warning, verb="EXEC")
             continue
         first = chunk.offset + splitter.first_code(chunk.text)
         where = splitter.location(sql, first, number, (chunk.offset, chunk.line))
         if isinstance(statement, Show):
-            yield Step(number, answer=show(statement, registry, binder.default_provider, where))
+            yield Step(number, answer=show(statement, registry, binder.default_provider, where), verb="SHOW")
         elif isinstance(statement, Describe):
-            yield Step(number, answer=describe(statement, registry, binder.default_provider, where))
+            yield Step(
+                number, answer=describe(statement, registry, binder.default_provider, where), verb="DESCRIBE"
+            )
         elif isinstance(statement, Use):
             registry.provider(statement.provider, where)
             binder.default_provider = statement.provider
+            yield Step(number, verb="USE")
         elif isinstance(statement, ShowExecTemplate):
             from .exec_template import exec_template
 
-            yield Step(number, answer=exec_template(statement, registry, binder.default_provider, where))
+            answer = exec_template(statement, registry, binder.default_provider, where)
+            yield Step(number, answer=answer, verb="SHOW")
         elif isinstance(statement, Query):
             from .query.steps import query_steps  # imports sqlglot and sqlite3: only for SQL statements
 
@@ -173,9 +180,15 @@ def _steps(
         elif isinstance(statement, ShowInsertTemplate):
             from .query.template import insert_template
 
-            yield Step(number, answer=insert_template(statement, registry, binder.default_provider, where))
+            answer = insert_template(statement, registry, binder.default_provider, where)
+            yield Step(number, answer=answer, verb="SHOW")
         elif isinstance(statement, Unsupported):
             unsupported(statement, registry, binder.default_provider, where)
+        elif isinstance(statement, RegistryCommand):
+            from .answer_registry import answer_registry
+
+            answered = answer_registry(statement, registry, where)
+            yield Step(number, answer=answered.result, notice=answered.notice, verb="REGISTRY")
 
 
 def _refuse_placeholders(call: Call, binder: Binder, statement: Exec) -> None:

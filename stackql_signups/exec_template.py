@@ -8,7 +8,7 @@ from typing import Any
 
 from ._errors import Location
 from .manifest import Method, Registry
-from .manifest.loader import _Reader
+from .manifest.schema import Document
 from .results import ResultSet
 from .sql.statements import ShowExecTemplate
 
@@ -21,12 +21,12 @@ def exec_template(
     target = registry.method_target(statement.name, default_provider, where)
     method = target.method
     assert method is not None
-    reader = _Reader(target.service.document, target.service.source)
+    reader = Document(target.service.document, target.service.source)
     text = render_template(method, reader, statement.required_only)
     return ResultSet(("template",), ((text,),), statement.source.number)
 
 
-def render_template(method: Method, reader: _Reader, required_only: bool) -> str:
+def render_template(method: Method, reader: Document, required_only: bool) -> str:
     lines = [f"EXEC {method.key}"]
     for param in method.parameters:
         if param.location == "body" or (required_only and not param.required):
@@ -49,7 +49,7 @@ class _Placeholder:
 
 
 def _skeleton(
-    reader: _Reader, schema: Any, path: tuple[str, ...], required_only: bool, depth: int = 0
+    reader: Document, schema: Any, path: tuple[str, ...], required_only: bool, depth: int = 0
 ) -> Any:
     schema = reader.resolve(schema, ".".join(path))
     if not isinstance(schema, Mapping) or depth > 12:

@@ -79,29 +79,6 @@ def compile_check(schema: Any) -> Check | None:
     return check
 
 
-def inline_refs(document: Mapping[str, Any], schema: Any, depth: int = 0) -> Any:
-    """The schema with each local `$ref` replaced by its target.
-
-    The check then never resolves a reference at run time. A `$ref` cycle stops at depth 64 with a
-    ValueError; a reference that does not resolve raises KeyError.
-    """
-    if depth > 64:
-        raise ValueError("the manifest's schemas refer to themselves (a $ref cycle)")
-    if isinstance(schema, Mapping):
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            target: Any = document
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            rest = {k: v for k, v in schema.items() if k != "$ref"}
-            resolved = inline_refs(document, target, depth + 1)
-            return {"allOf": [resolved], **inline_refs(document, rest, depth)} if rest else resolved
-        return {k: inline_refs(document, v, depth) for k, v in schema.items()}
-    if isinstance(schema, list):
-        return [inline_refs(document, v, depth) for v in schema]
-    return schema
-
-
 class _Compiler:
     """Writes one Python function per schema that is not simply conjoined into its parent."""
 

@@ -107,6 +107,7 @@ class _Core:
         registry: Registry | None = None,
         log: LogHook | None = None,
         on_retry: RetryHook | None = None,
+        local_url: str | None = None,
     ) -> None:
         self.options = options if options is not None else Options()
         self.registry = (
@@ -117,7 +118,8 @@ class _Core:
         self._on_retry = on_retry
         self._rows_by_label: dict[str, dict[str, Any]] = {}
         self._stack = contextlib.ExitStack()
-        self._local_url: str | None = None
+        # An emulator already serving endpoint "local" (a server shares one among its sessions).
+        self._local_url: str | None = local_url
         self._config: DispatchConfig | None = None
 
     @property
@@ -130,12 +132,15 @@ class _Core:
         scripts, unless it fails (then the session is as it was)."""
         return self.preparer.prepare(sql, vars or {})
 
+    def check(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[Step]:
+        """The steps `sql` would take, checked on a copy of the session's state: nothing is sent or kept."""
+        return Preparer(self.registry, self.preparer.state.copy()).prepare(sql, vars or {})
+
     def plan(self, sql: str, vars: Mapping[str, Any] | None = None) -> Rows:
         """The requests `sql` would send, as `--dryrun` shows them (secrets masked); sends nothing."""
         from .dispatch.endpoint import base_url
 
-        # A copy of the session's state: planning leaves no label or USE behind.
-        steps = Preparer(self.registry, self.preparer.state.copy()).prepare(sql, vars or {})
+        steps = self.check(sql, vars)
         endpoint = self._local_url or self.options.url
         plans = []
         for step in steps:
@@ -164,7 +169,8 @@ class _Core:
             provider = self.registry.provider(request.method_key.split(".", 1)[0])
             endpoint = self.options.url
             if self.options.endpoint == LOCAL:
-                self._local_url = self._stack.enter_context(local_emulator(self.options.state))
+                if self._local_url is None:
+                    self._local_url = self._stack.enter_context(local_emulator(self.options.state))
                 endpoint = self._local_url
             auth = self.options.auth_for(provider.name, provider.auth)
             # Only for this machine: a local emulator's documented defaults stand in for unset variables.

@@ -6,19 +6,19 @@ needed: ~90 ms) decides the rest and explains every violation.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .fastcheck import Check, compile_check, inline_refs
+from .fastcheck import Check, compile_check
+from .manifest.schema import DOCUMENT_URI, inline_refs, pointer, rebase, registry
 
 if TYPE_CHECKING:
     from jsonschema import exceptions as js_exceptions
 
-__all__ = ["BodyValidator", "Check", "SchemaValidator", "Violation", "compile_check", "inline_refs"]
-
-_DOCUMENT_URI = "urn:stackql-signups:document"
+__all__ = ["BodyValidator", "Check", "SchemaValidator", "Violation", "compile_check"]
 
 
 @dataclass(frozen=True)
@@ -90,14 +90,9 @@ class SchemaValidator:
     """jsonschema over one schema of an OpenAPI document (refs resolve inside the document)."""
 
     def __init__(self, document: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
-        from referencing import Registry, Resource
-        from referencing.jsonschema import DRAFT202012
-
         self._document = document
-        resource = Resource.from_contents(dict(document), default_specification=DRAFT202012)
-        registry: Registry[Any] = Registry().with_resource(_DOCUMENT_URI, resource)
-        root = {"$id": _DOCUMENT_URI + "#body", **_rebase_refs(schema)}
-        self._validator = _request_validator_class()(root, registry=registry)
+        root = {"$id": DOCUMENT_URI + "#body", **rebase(schema)}
+        self._validator = _request_validator_class()(root, registry=registry(document))
 
     def violations(self, instance: Any) -> list[Violation]:
         found: list[Violation] = []
@@ -140,33 +135,11 @@ class SchemaValidator:
         names = set(schema.get("properties", {}))
         ref = schema.get("$ref")
         if isinstance(ref, str) and "#/" in ref:
-            target: Any = self._document
-            for part in ref.split("#/", 1)[1].split("/"):
-                target = (
-                    target.get(part.replace("~1", "/").replace("~0", "~"), {})
-                    if isinstance(target, Mapping)
-                    else {}
-                )
-            names |= self._properties_of(target)
+            with contextlib.suppress(KeyError):  # a broken $ref declares no properties
+                names |= self._properties_of(pointer(self._document, "#/" + ref.split("#/", 1)[1]))
         for sub in schema.get("allOf", []):
             names |= self._properties_of(sub)
         return names
-
-
-def _rebase_refs(schema: Any) -> Any:
-    """Point the schema's local refs (`#/components/...`) at the document registered beside it."""
-    if isinstance(schema, Mapping):
-        return {
-            k: (
-                _DOCUMENT_URI + v
-                if k == "$ref" and isinstance(v, str) and v.startswith("#")
-                else _rebase_refs(v)
-            )
-            for k, v in schema.items()
-        }
-    if isinstance(schema, list):
-        return [_rebase_refs(v) for v in schema]
-    return schema
 
 
 def _message(error: js_exceptions.ValidationError) -> str:

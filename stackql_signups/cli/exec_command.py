@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
         help="template variables from a JSON or YAML file (a mapping); a CSV/TSV file's rows become the "
         "variable named after the file (customers.csv -> customers), or NAME=FILE; repeatable",
     )
+    add_engine_arguments(parser)
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of which manifest and where and how statements are sent; `srv` takes them too."""
     parser.add_argument(
         "--registry",
         metavar="DIR|JSON",
@@ -58,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..present.outcomes import OutcomePrinter, retry_notice, verbose_line
+    from ..present.outcomes import OutcomePrinter, retry_notice, summary_worth_printing, verbose_line
     from ..session import Session
 
     if len(args.delimiter) != 1:
@@ -80,13 +85,16 @@ def run(args: argparse.Namespace) -> int:
         for step in steps:
             if step.warning:
                 print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
+            if step.notice:
+                print(step.notice, file=sys.stderr)
         sends = any(step.request is not None or step.query is not None for step in steps)
         with _output(args.outfile, sends) as out, _report(args.report if sends else None) as report:
             printer = OutcomePrinter(Presenter(out, args.output, args.hideheaders, args.delimiter), report)
             summary = session.send(steps, printer)
             status = 0
             if summary is not None:
-                print(summary.describe(), file=sys.stderr)
+                if summary_worth_printing(steps, summary):
+                    print(summary.describe(), file=sys.stderr)
                 status = summary.exit_status
     # A file that could not be written after sending: the outcomes are on stderr; the run is not a success.
     for written in (out, report):

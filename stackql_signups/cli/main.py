@@ -1,4 +1,4 @@
-"""Entry point: `stackql-signups exec | shell | emulator`; each error is one message and an exit status."""
+"""Entry point: `stackql-signups exec|shell|srv|emulator`; each error is one message and an exit status."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from .._errors import Error
+from . import environment
 
 EXIT_OK = 0
 
@@ -32,6 +33,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         exec_command.add_arguments(shell_parser, shell=True)
     shell_parser.set_defaults(handler=_run_shell)
 
+    srv_parser = commands.add_parser(
+        "srv", help="serve over the Postgres wire protocol (psql, drivers, pystackql server mode)"
+    )
+    if command == "srv":
+        from . import srv_command
+
+        srv_command.add_arguments(srv_parser)
+        srv_parser.description = srv_command.__doc__
+    srv_parser.set_defaults(handler=_run_srv)
+
     emulator_parser = commands.add_parser(
         "emulator",
         help="serve a local emulator of the Partner API",
@@ -55,6 +66,12 @@ def _run_emulator(args: argparse.Namespace) -> int:
     return emulator_cli.run(args)
 
 
+def _run_srv(args: argparse.Namespace) -> int:
+    from .srv_command import run
+
+    return run(args)
+
+
 def _run_shell(args: argparse.Namespace) -> int:
     from .shell import run
 
@@ -74,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
+        environment.apply(args)  # STACKQL_SIGNUPS_*: a flag wins over its variable
         status: int = args.handler(args)
     except Error as exc:
         print(exc.describe(), file=sys.stderr)

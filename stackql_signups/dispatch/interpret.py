@@ -22,6 +22,7 @@ from .outcome import Outcome, Status
 from .retry import parse_retry_after
 
 MAX_SNIPPET = 200
+MAX_BODY_SHOWN = 8192
 _NOT_SENT = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError, httpx.InvalidURL)
 
 
@@ -251,6 +252,7 @@ def _with_hint(outcome: Outcome, note: str) -> Outcome:
         request_id=error.request_id,
         hint=f"{error.hint}; {note}" if error.hint else note,
         location=error.location,
+        body=error.body,
     )
     return replace(outcome, error=noted)
 
@@ -286,7 +288,14 @@ def api_error(response: httpx.Response, ctx: Context, attempts: int) -> ApiError
         request_id=request_id,
         hint=scrub(hint, ctx.secrets) if hint else None,
         location=Location(statement=ctx.statement),
+        body=scrub(_body_text(response), ctx.secrets),
     )
+
+
+def _body_text(response: httpx.Response) -> str:
+    """The response body on one line, cut at MAX_BODY_SHOWN characters (a proxy's page can be large)."""
+    text = response.text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")  # JSON stays valid
+    return text if len(text) <= MAX_BODY_SHOWN else text[:MAX_BODY_SHOWN] + "..."
 
 
 def unknown_hint(ctx: Context) -> str:
@@ -314,8 +323,6 @@ def _hint(status: int, response: httpx.Response, errors: list[dict[str, Any]], c
         return f"the credentials were accepted but may not do this: {needs}"
     if status == 409:
         location = response.headers.get("Location")
-        if is_loopback(ctx.base):
-            location = None  # an emulator's URL, maybe of one that ends with this command
         text = ctx.rules.conflict or "the API says it exists already"
         text += f" ({location})" if location else ""
         if ctx.on_conflict == "fail" and ctx.rules.existing is not None:

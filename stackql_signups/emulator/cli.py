@@ -99,6 +99,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def main(argv: list[str] | None = None) -> int:
+    """`python -m stackql_signups.emulator [flags]`: the emulator without the main CLI."""
+    parser = argparse.ArgumentParser(
+        prog="python -m stackql_signups.emulator",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
 def config_from(args: argparse.Namespace) -> EmulatorConfig:
     """The configuration the flags describe; raises UsageError for values out of range."""
     key, secret = credentials_from(os.environ, args.api_key, args.api_secret)

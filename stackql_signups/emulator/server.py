@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import socket
 import sys
 import threading
@@ -16,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import h11
+
 from .app import EmulatorApp
 from .config import MAX_BODY_BYTES, EmulatorConfig
 from .faults import Admission
@@ -26,14 +27,13 @@ from .store import Store
 MAX_LINE = 16 * 1024
 """Longest request line or header line; longer ones are refused (400) rather than buffered."""
 MAX_HEADERS = 100
+MAX_HEAD = (MAX_HEADERS + 2) * MAX_LINE
+"""Largest request head h11 buffers; each line is then held to MAX_LINE."""
+RECV_BYTES = 65536
 LINGER_S = 2.0
 """How long to drain a refused (413) body before closing the connection."""
 IDLE_TIMEOUT_S = 120.0
 """How long a keep-alive connection may sit idle (or a client stall mid-request) before it is closed."""
-
-_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_DIGITS = re.compile(r"[0-9]{1,18}")
-_HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
 
 
 class _Date:
@@ -95,7 +95,7 @@ def _abort(connection: socket.socket) -> None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Parses requests itself (fast, strict) and writes each answer with a single send."""
+    """Reads requests with h11 (strict HTTP/1.1 framing) and writes each answer with a single send."""
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -104,6 +104,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     unread_body = False  # a 413 left the body unread: drain it after answering (see _linger)
     current = ("-", "-")
+    method = "-"
+
+    def setup(self) -> None:
+        super().setup()
+        # The socket is read directly (never through rfile), so that h11 sees every byte.
+        self.http = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
 
     def handle_one_request(self) -> None:
         self.close_connection = True
@@ -118,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(parsed, Response):
             self._deliver(*self.current, parsed, request_id)
             return
-        request, keep_alive = parsed
+        request = parsed
         emulator = self.server.emulator
         app = emulator.app
         if app is None:
@@ -137,113 +143,88 @@ class _Handler(BaseHTTPRequestHandler):
             response = single_failure(
                 500, "internal_error", "Internal Server Error", f"The emulator failed (request {request_id})"
             )
-        self.close_connection = not keep_alive or response.close
+        self.close_connection = response.close
         self._deliver(request.method, request.path, response, request_id)
 
     # --- reading --------------------------------------------------------------------------------
 
-    def _read_request(self) -> tuple[Request, bool] | Response | None:
-        """The next request and whether the connection may stay open; a Response to refuse it; None at EOF."""
-        rfile = self.rfile
-        line = rfile.readline(MAX_LINE + 1)
-        if line in (b"\r\n", b"\n"):  # a stray empty line between requests is allowed (RFC 9112 2.2)
-            line = rfile.readline(MAX_LINE + 1)
-        if not line:
+    def _event(self) -> Any:
+        """h11's next event, reading from the socket as it needs; `h11.RemoteProtocolError` when malformed."""
+        while True:
+            event = self.http.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            data = self.connection.recv(RECV_BYTES)
+            if data[:2] == b"\r\n" and self.http.their_state is h11.IDLE and not self.http.trailing_data[0]:
+                data = data[2:] or self.connection.recv(RECV_BYTES)  # a stray empty line (RFC 9112 2.2)
+            self.http.receive_data(data)
+
+    def _read_request(self) -> Request | Response | None:
+        """The next request; a Response that refuses it; None when the client closed or went away."""
+        try:
+            event = self._event()
+        except h11.RemoteProtocolError as exc:
+            return _bad_request(_malformed(exc))
+        if isinstance(event, h11.ConnectionClosed):
             return None
-        if len(line) > MAX_LINE:
-            return _bad_request("The request line is too long")
-        parts = line.rstrip(b"\r\n").split(b" ")
-        if len(parts) != 3 or parts[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
-            return _bad_request("Malformed request line; expected 'METHOD /path HTTP/1.1'")
-        method = parts[0].decode("latin-1")
-        if not _METHOD.fullmatch(method):
-            return _bad_request("Malformed request method")
-        target = parts[1].decode("latin-1")
+        if not isinstance(event, h11.Request):
+            return _bad_request("Malformed request")
+        method = event.method.decode("latin-1")
+        target = event.target.decode("latin-1")
         if target.startswith(("http://", "https://")):  # absolute-form: keep only the path and query
             target = "/" + target.split("://", 1)[1].partition("/")[2]
         path, _, query = target.partition("?")
         self.current = (method, path)  # for the log, should the request be refused below
-        headers: dict[str, str] = {}
-        for _ in range(MAX_HEADERS + 1):
-            line = rfile.readline(MAX_LINE + 1)
-            if not line:
-                return None
-            if line in (b"\r\n", b"\n"):
-                break
-            if len(line) > MAX_LINE:
-                return _bad_request("A header line is too long")
-            name, sep, value = line.partition(b":")
-            if not sep or not name or name != name.strip():
-                return _bad_request("Malformed header line")
-            key = name.decode("latin-1").lower()
-            text = value.strip().decode("latin-1")
-            headers[key] = f"{headers[key]}, {text}" if key in headers else text
-        else:
+        if event.http_version not in (b"1.0", b"1.1"):
+            return _bad_request("Malformed request line; expected 'METHOD /path HTTP/1.1'")
+        if len(event.target) > MAX_LINE:
+            return _bad_request("The request line is too long")
+        if len(event.headers) > MAX_HEADERS:
             return _bad_request(f"More than {MAX_HEADERS} headers")
-        tokens = {t.strip().lower() for t in headers.get("connection", "").split(",")}
-        keep_alive = "close" not in tokens if parts[2] == b"HTTP/1.1" else "keep-alive" in tokens
-
-        body = self._read_body(headers, parts[2] == b"HTTP/1.1")
+        headers: dict[str, str] = {}
+        for name, value in event.headers:
+            if len(value) > MAX_LINE:
+                return _bad_request("A header line is too long")
+            key, text = name.decode("latin-1"), value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        body = self._read_body(headers)
         if body is None or isinstance(body, Response):
             return body
-        request = Request(method=method, path=path, query=query.partition("#")[0], headers=headers, body=body)
-        return request, keep_alive and "transfer-encoding" not in headers
+        return Request(method=method, path=path, query=query.partition("#")[0], headers=headers, body=body)
 
-    def _read_body(self, headers: dict[str, str], http11: bool) -> bytes | Response | None:
-        """The body by Content-Length or chunked encoding; a 413 without reading it when it is too large."""
+    def _read_body(self, headers: dict[str, str]) -> bytes | Response | None:
+        """The body (h11 reads Content-Length or chunked framing); a 413 without reading it when too large."""
         app = self.server.emulator.app
         assert app is not None
-        if "transfer-encoding" in headers:
-            if headers["transfer-encoding"].strip().lower() != "chunked":
-                return _bad_request("Only the chunked Transfer-Encoding is supported")
-            self._continue(headers, http11)
-            return self._read_chunked(app)
         length_text = headers.get("content-length")
-        if length_text is None:
-            return b""
-        if not _DIGITS.fullmatch(length_text):
-            return _bad_request("Malformed Content-Length")
-        length = int(length_text)
-        if length > MAX_BODY_BYTES:
+        if length_text is not None and int(length_text) > MAX_BODY_BYTES:  # h11 has checked the digits
             self.unread_body = True
-            return app.too_large(length)
-        if length == 0:
-            return b""
-        self._continue(headers, http11)
-        body = self.rfile.read(length)
-        return body if len(body) == length else None
-
-    def _continue(self, headers: dict[str, str], http11: bool) -> None:
-        # curl and others wait for this before sending a body; send it only once the size is acceptable.
-        if http11 and headers.get("expect", "").lower() == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-
-    def _read_chunked(self, app: EmulatorApp) -> bytes | Response | None:
+            return app.too_large(int(length_text))
         chunks: list[bytes] = []
         total = 0
-        while True:
-            line = self.rfile.readline(MAX_LINE + 1)
-            if not line:
+        continued = False
+        try:
+            while True:
+                if self.http.they_are_waiting_for_100_continue and not continued:
+                    # curl and others wait for this before sending a body; sent once the size is acceptable.
+                    interim = h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue")
+                    self.wfile.write(self.http.send(interim))
+                    continued = True
+                event = self._event()
+                if isinstance(event, h11.EndOfMessage):
+                    return b"".join(chunks)
+                if not isinstance(event, h11.Data):
+                    return None
+                total += len(event.data)
+                if total > MAX_BODY_BYTES:
+                    self.unread_body = True
+                    return app.too_large(total)
+                chunks.append(bytes(event.data))
+        except h11.RemoteProtocolError as exc:
+            # The client went away mid-body (nothing to answer) or framed it wrongly (a 400).
+            if self.http.their_state is h11.ERROR and "complete" in str(exc):
                 return None
-            size_text = line.split(b";", 1)[0].strip()
-            if not _HEX.fullmatch(size_text):
-                return _bad_request("Malformed chunk size")
-            size = int(size_text, 16)
-            if size == 0:
-                break
-            total += size
-            if total > MAX_BODY_BYTES:
-                self.unread_body = True
-                return app.too_large(total)
-            data = self.rfile.read(size)
-            if len(data) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
-                return None
-            chunks.append(data)
-        while True:  # trailer fields, ignored
-            line = self.rfile.readline(MAX_LINE + 1)
-            if line in (b"\r\n", b"\n", b""):
-                break
-        return b"".join(chunks)
+            return _bad_request(_malformed(exc))
 
     # --- answering ------------------------------------------------------------------------------
 
@@ -267,7 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             self.wfile.write(self._encode(response, request_id, with_body=method != "HEAD"))
-        except OSError:
+            self._next_cycle()
+        except (OSError, h11.LocalProtocolError):
             self.close_connection = True
             return
         finally:
@@ -296,27 +278,43 @@ class _Handler(BaseHTTPRequestHandler):
                     break
 
     def _encode(self, response: Response, request_id: str, with_body: bool = True) -> bytes:
-        """Status line, headers and body as one buffer, so the answer leaves in a single send.
+        """Status line, headers and body as one buffer (h11 frames it), so the answer leaves in one send.
 
-        An answer to HEAD carries the headers only (with the Content-Length a GET would have).
+        An answer to HEAD carries the headers only (with the Content-Length a GET would have). h11 adds
+        `Connection: close` when the client asked for it (or spoke HTTP/1.0).
         """
-        lines = [
-            f"HTTP/1.1 {response.status} {REASONS.get(response.status, 'Unknown')}",
-            f"X-Request-Id: {request_id}",
-            f"Date: {self.server.date.now()}",
-            "Server: stackql-signups-emulator",
+        headers = [
+            ("X-Request-Id", request_id),
+            ("Date", self.server.date.now()),
+            ("Server", "stackql-signups-emulator"),
         ]
         if response.content_type is not None:
-            lines.append(f"Content-Type: {response.content_type}")
-        lines.append(f"Content-Length: {len(response.body)}")
-        lines.extend(f"{name}: {value}" for name, value in response.headers)
+            headers.append(("Content-Type", response.content_type))
+        headers.append(("Content-Length", str(len(response.body))))
+        headers.extend(response.headers)
         if self.close_connection:
-            lines.append("Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        return head + response.body if with_body else head
+            headers.append(("Connection", "close"))
+        reason = REASONS.get(response.status, "Unknown").encode("latin-1")
+        data = self.http.send(h11.Response(status_code=response.status, headers=headers, reason=reason))
+        if with_body and response.body:
+            data += self.http.send(h11.Data(data=response.body))
+        data += self.http.send(h11.EndOfMessage())
+        return data
+
+    def _next_cycle(self) -> None:
+        """Keep the connection for the next request when both sides are done, else close it."""
+        if self.http.our_state is h11.DONE and self.http.their_state is h11.DONE:
+            self.http.start_next_cycle()
+        else:
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: a line per request would cost throughput and could show what clients sent."""
+
+
+def _malformed(exc: h11.RemoteProtocolError) -> str:
+    """h11's reason, in one line and never with the request's bytes (which could carry secrets)."""
+    return f"Malformed request: {str(exc).split(':', 1)[0]}"
 
 
 def _bad_request(detail: str) -> Response:

@@ -11,77 +11,10 @@ from .._errors import ManifestError
 from . import documents
 from .model import AuthConfig, Method, Parameter, Provider, Resource, Service, ServiceEntry
 from .rules import read_rules
+from .schema import Document
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 SQL_VERBS = ("select", "insert", "update", "delete", "replace")
-
-
-class _Reader:
-    """Reads fields of one document and names the file and the path of whatever is missing or wrong."""
-
-    def __init__(self, document: Any, source: str) -> None:
-        self.document = document
-        self.source = source
-
-    def fail(self, path: str, problem: str) -> ManifestError:
-        return ManifestError(f"{self.source}: {path}: {problem}")
-
-    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(path, f"must be a mapping, found {type(value).__name__}")
-        return value
-
-    def field(self, parent: Mapping[str, Any], key: str, path: str, kind: type = str) -> Any:
-        if key not in parent:
-            raise self.fail(f"{path}.{key}" if path else key, "is missing")
-        value = parent[key]
-        if kind is dict:
-            return self.mapping(value, f"{path}.{key}" if path else key)
-        if not isinstance(value, kind):
-            raise self.fail(f"{path}.{key}" if path else key, f"must be a {kind.__name__}")
-        return value
-
-    def resolve(self, node: Any, path: str, depth: int = 0) -> Any:
-        """Follow a local `$ref` (`#/a/b`) inside this document."""
-        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if not ref.startswith("#/") or depth > 32:
-                raise self.fail(path, f"$ref {ref!r} must point inside this document ('#/...')")
-            target: Any = self.document
-            for part in ref[2:].split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
-                if not isinstance(target, Mapping) or part not in target:
-                    raise self.fail(path, f"$ref {ref!r} does not resolve")
-                target = target[part]
-            node, depth = target, depth + 1
-        return node
-
-    def type_of(self, schema: Any, path: str, depth: int = 0) -> str:
-        """The JSON type a schema describes, following `$ref`, `allOf`, `oneOf` and `anyOf`."""
-        schema = self.resolve(schema, path)
-        if not isinstance(schema, Mapping) or depth > 16:
-            return "string"
-        if isinstance(schema.get("type"), str):
-            return str(schema["type"])
-        if "properties" in schema:
-            return "object"
-        for key in ("allOf", "oneOf", "anyOf"):
-            for sub in schema.get(key) or []:
-                kind = self.type_of(sub, path, depth + 1)
-                if kind != "string" or "type" in (self.resolve(sub, path) or {}):
-                    return kind
-        return "string"
-
-    def object_shape(self, schema: Any, path: str) -> tuple[dict[str, Any], set[str]]:
-        """Top-level properties and required names of an object schema, through `$ref` and `allOf`."""
-        schema = self.mapping(self.resolve(schema, path), path)
-        properties: dict[str, Any] = dict(self.mapping(schema.get("properties", {}), f"{path}.properties"))
-        required = set(schema.get("required", []))
-        for i, part in enumerate(schema.get("allOf", [])):
-            sub_props, sub_required = self.object_shape(part, f"{path}.allOf[{i}]")
-            properties.update(sub_props)
-            required |= sub_required
-        return properties, required
 
 
 def find_providers(root: Path) -> dict[str, Path]:
@@ -90,12 +23,15 @@ def find_providers(root: Path) -> dict[str, Path]:
     if not root.is_dir():
         raise ManifestError(f"{root}: the provider registry folder does not exist")
     for provider_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        versions = sorted(
-            (v for v in provider_dir.iterdir() if (v / "provider.yaml").is_file()), key=_version_key
-        )
+        versions = find_versions(provider_dir)
         if versions:
             found[provider_dir.name] = versions[-1] / "provider.yaml"
     return found
+
+
+def find_versions(provider_dir: Path) -> list[Path]:
+    """The version folders of one provider that hold a `provider.yaml`, oldest first."""
+    return sorted((v for v in provider_dir.iterdir() if (v / "provider.yaml").is_file()), key=_version_key)
 
 
 def _version_key(path: Path) -> tuple[tuple[int, ...], str]:
@@ -105,7 +41,7 @@ def _version_key(path: Path) -> tuple[tuple[int, ...], str]:
 
 def load_provider(root: Path, provider_file: Path) -> Provider:
     source = str(provider_file)
-    reader = _Reader(documents.load(provider_file), source)
+    reader = Document(documents.load(provider_file), source)
     doc = reader.mapping(reader.document, "(document)")
     name = reader.field(doc, "name", "")
     services_doc = reader.field(doc, "providerServices", "", dict)
@@ -156,7 +92,7 @@ def _inside_registry(provider: Provider, ref: str) -> Path:
     return path
 
 
-def _auth(reader: _Reader, doc: Mapping[str, Any]) -> AuthConfig | None:
+def _auth(reader: Document, doc: Mapping[str, Any]) -> AuthConfig | None:
     config = doc.get("config", {})
     auth = reader.mapping(config, "config").get("auth") if config else None
     if auth is None:
@@ -182,7 +118,7 @@ def _auth(reader: _Reader, doc: Mapping[str, Any]) -> AuthConfig | None:
 def load_service(provider: Provider, entry: ServiceEntry) -> Service:
     path = _inside_registry(provider, entry.path)
     source = str(path)
-    reader = _Reader(documents.load(path), source)
+    reader = Document(documents.load(path), source)
     doc = reader.mapping(reader.document, "(document)")
     reader.field(doc, "paths", "", dict)
     components = reader.field(doc, "components", "", dict)
@@ -208,7 +144,7 @@ def load_service(provider: Provider, entry: ServiceEntry) -> Service:
 
 
 def _resource(
-    reader: _Reader,
+    reader: Document,
     provider: Provider,
     entry: ServiceEntry,
     key: str,
@@ -234,7 +170,7 @@ def _resource(
     )
 
 
-def _sql_verbs(reader: _Reader, resource: Mapping[str, Any], path: str) -> dict[str, str]:
+def _sql_verbs(reader: Document, resource: Mapping[str, Any], path: str) -> dict[str, str]:
     """Map a method's `#/.../methods/<name>` to the SQL verb that lists it."""
     verbs: dict[str, str] = {}
     sql_verbs = reader.mapping(resource.get("sqlVerbs", {}) or {}, f"{path}.sqlVerbs")
@@ -250,7 +186,7 @@ def _sql_verbs(reader: _Reader, resource: Mapping[str, Any], path: str) -> dict[
 
 
 def _method(
-    reader: _Reader,
+    reader: Document,
     resource_id: str,
     name: str,
     method: Any,
@@ -321,7 +257,7 @@ def _method(
     )
 
 
-def _object_key(reader: _Reader, response: Mapping[str, Any], path: str) -> str | None:
+def _object_key(reader: Document, response: Mapping[str, Any], path: str) -> str | None:
     """`objectKey: $.data` (StackQL's): the rows of a list answer are that top-level array."""
     key = response.get("objectKey")
     if key is None:
@@ -331,7 +267,7 @@ def _object_key(reader: _Reader, response: Mapping[str, Any], path: str) -> str 
     return key
 
 
-def _describe(reader: _Reader, schema: Any, resolved: Mapping[str, Any]) -> str:
+def _describe(reader: Document, schema: Any, resolved: Mapping[str, Any]) -> str:
     text = resolved.get("description") or (schema.get("description") if isinstance(schema, Mapping) else "")
     if not text and isinstance(resolved.get("allOf"), list) and resolved["allOf"]:
         first = reader.resolve(resolved["allOf"][0], "allOf")
@@ -339,7 +275,7 @@ def _describe(reader: _Reader, schema: Any, resolved: Mapping[str, Any]) -> str:
     return " ".join(str(text or "").split())
 
 
-def _parameter(reader: _Reader, raw: Any, path: str) -> Parameter:
+def _parameter(reader: Document, raw: Any, path: str) -> Parameter:
     param = reader.mapping(reader.resolve(raw, path), path)
     name = reader.field(param, "name", path)
     location = reader.field(param, "in", path)
@@ -358,7 +294,7 @@ def _parameter(reader: _Reader, raw: Any, path: str) -> Parameter:
 
 
 def _request_body(
-    reader: _Reader, operation: Mapping[str, Any], path: str
+    reader: Document, operation: Mapping[str, Any], path: str
 ) -> tuple[Mapping[str, Any] | None, str]:
     body = operation.get("requestBody")
     if body is None:
@@ -372,7 +308,7 @@ def _request_body(
 
 
 def _response_schema(
-    reader: _Reader, operation: Mapping[str, Any], response: Mapping[str, Any], status: str, path: str
+    reader: Document, operation: Mapping[str, Any], response: Mapping[str, Any], status: str, path: str
 ) -> Mapping[str, Any] | None:
     if "schemaRef" in response:
         ref = str(response["schemaRef"])

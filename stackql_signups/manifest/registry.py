@@ -69,6 +69,12 @@ class Registry:
     def provider_names(self) -> list[str]:
         return list(self._provider_files)
 
+    def versions(self, name: str, location: Location | None = None) -> list[str]:
+        """Every version of provider `name` in this registry, oldest first."""
+        if name not in self._provider_files:
+            raise _unknown("provider", name, self.provider_names(), location)
+        return [v.name for v in loader.find_versions(self._provider_files[name].parent.parent)]
+
     def provider(self, name: str, location: Location | None = None) -> Provider:
         if name not in self._providers:
             if name not in self._provider_files:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..manifest import Method
-from ..manifest.loader import _Reader
 from ..manifest.registry import Target
+from ..manifest.schema import Document
 
 SQLITE_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
 
@@ -31,7 +31,7 @@ class Column:
         return SQLITE_TYPES.get(self.type_name, "TEXT")
 
 
-def row_schema(reader: _Reader, method: Method) -> Any:
+def row_schema(reader: Document, method: Method) -> Any:
     """The schema of one row of `method`'s answer: the answer itself, or its `objectKey` array's items."""
     schema = method.response_schema
     if schema is None or method.object_key is None:
@@ -41,7 +41,7 @@ def row_schema(reader: _Reader, method: Method) -> Any:
     return items.get("items") if isinstance(items, Mapping) else None
 
 
-def method_columns(reader: _Reader, method: Method) -> tuple[Column, ...]:
+def method_columns(reader: Document, method: Method) -> tuple[Column, ...]:
     schema = row_schema(reader, method)
     if schema is None:
         return ()
@@ -56,7 +56,7 @@ def method_columns(reader: _Reader, method: Method) -> tuple[Column, ...]:
 
 def resource_columns(target: Target) -> tuple[Column, ...]:
     """Every column any select method of the resource returns, in the first method's order."""
-    reader = _Reader(target.service.document, target.service.source)
+    reader = Document(target.service.document, target.service.source)
     found: dict[str, Column] = {}
     for method in target.resource.methods:
         if method.sql_verb == "SELECT":

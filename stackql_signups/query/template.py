@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from .._errors import BindError, Location
 from ..answer import NO_SELECT
 from ..manifest import Registry
-from ..manifest.loader import _Reader
+from ..manifest.schema import Document
 from ..results import ResultSet
 from ..sql.statements import ShowInsertTemplate
 from .columns import resource_columns
@@ -20,7 +20,7 @@ def insert_template(
     method = next((m for m in target.resource.methods if m.sql_verb == "INSERT"), None)
     if method is None:
         raise BindError(NO_SELECT.format(verb="INSERT"), location=where)
-    reader = _Reader(target.service.document, target.service.source)
+    reader = Document(target.service.document, target.service.source)
     fields = []
     for param in method.parameters:
         if param.location != "body" or (statement.required_only and not param.required):

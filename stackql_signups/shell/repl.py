@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from .._errors import Error
 from ..present import FORMATS, Presenter
-from ..present.outcomes import OutcomePrinter
+from ..present.outcomes import OutcomePrinter, summary_worth_printing
 from ..session import Session
 from .buffer import is_complete
 from .completion import Completer
@@ -59,7 +59,8 @@ class Shell:
                     print(f"warning: {step.warning}", file=sys.stderr)
             summary = self.session.send(steps, OutcomePrinter(self.presenter))
             if summary is not None:
-                print(summary.describe(), file=sys.stderr)
+                if summary_worth_printing(steps, summary):
+                    print(summary.describe(), file=sys.stderr)
                 if summary.exit_status != 0:
                     self.failed = True
                     self.status = max(self.status, summary.exit_status)

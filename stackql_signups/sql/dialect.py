@@ -1,4 +1,5 @@
-"""The StackQL dialect: sqlglot tokenizer tables as data; parsing logic lives in `parser.py`."""
+"""The StackQL tokenizer: sqlglot tables as data; the grammar's words are in `grammar.py`, parsing in
+`parser.py`."""
 
 from __future__ import annotations
 
@@ -21,10 +22,3 @@ class StackQLTokenizer(Tokenizer):
     # As in StackQL (and the statement splitter), `/* a /* b */` is one comment: comments do not nest.
     NESTED_COMMENTS = False
 
-
-class StackQL:
-    """The dialect: which tokenizer to use and which words are statement verbs."""
-
-    tokenizer_class = StackQLTokenizer
-    UNSUPPORTED_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE"})
-    SHOW_OBJECTS = ("PROVIDERS", "SERVICES", "RESOURCES", "METHODS")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .grammar import DESCRIBE_VERBS, LABEL_HINT, LITERAL_WORDS, SHOW_OBJECTS
 from .splitter import Chunk, first_code
 from .statements import Describe, Exec, Param, Reference, Scalar, Show, Source, Statement, Use
 
@@ -37,8 +38,6 @@ _ITEM = re.compile(
     rf"(?={_WS}|,|\Z)"
 )
 _TAIL = re.compile(rf"{_WS}*\Z")
-_LABEL_HINT = re.compile(r"\bAS\s+([A-Za-z_][A-Za-z0-9_]*)\b", re.IGNORECASE)  # as parser._LABEL_HINT
-_WORDS = {"TRUE": True, "FALSE": False, "NULL": None}
 
 
 Prefixes = dict[str, "_Prefix | None"]
@@ -54,6 +53,11 @@ def parse_statement(script: str, chunk: Chunk, number: int, prefixes: Prefixes |
         found = parse_simple(script, chunk, number)
     if found is not None:
         return found
+    from .registry_statement import parse_registry
+
+    registry_command = parse_registry(script, chunk, number)
+    if registry_command is not None:
+        return registry_command
     from .parser import parse_statement as parse_with_sqlglot  # imports sqlglot (~120 ms): only here
 
     return parse_with_sqlglot(script, chunk, number)
@@ -120,10 +124,10 @@ def _parse_exec(script: str, chunk: Chunk, number: int) -> Exec | None:
     label: str | None = None
     if head.group(1) is not None:
         hint = head.group(1)[3:-2]
-        match = _LABEL_HINT.search(hint)
+        match = LABEL_HINT.search(hint)
         if match:
             label = match.group(1)
-            hint = _LABEL_HINT.sub(" ", hint)
+            hint = LABEL_HINT.sub(" ", hint)
         hints = [word.upper() for word in hint.split()]
     params: list[Param] = []
     json_body: Param | None = None
@@ -177,7 +181,7 @@ def parse_simple(script: str, chunk: Chunk, number: int) -> Show | Describe | Us
     if verb == "SHOW":
         extended = reader.accept("EXTENDED")
         what = reader.word()
-        if what not in _SHOW_OBJECTS:
+        if what not in SHOW_OBJECTS:
             return None  # SHOW EXEC, or a mistake
         target: tuple[str, ...] = ()
         if what != "PROVIDERS":
@@ -188,7 +192,7 @@ def parse_simple(script: str, chunk: Chunk, number: int) -> Show | Describe | Us
             return None  # LIKE / WHERE, or a mistake
         source = _source(script, chunk, number)
         return Show(what=what, extended=extended, target=target, like=None, where=(), source=source)
-    if verb in ("DESCRIBE", "DESC"):
+    if verb in DESCRIBE_VERBS:
         method = reader.accept("METHOD")
         extended = reader.accept("EXTENDED")
         method = method or reader.accept("METHOD")
@@ -205,7 +209,6 @@ def parse_simple(script: str, chunk: Chunk, number: int) -> Show | Describe | Us
 
 
 _SIMPLE_TOKEN = re.compile(rf"{_WS}+|({_NAME}|\.)|([\s\S])")
-_SHOW_OBJECTS = ("PROVIDERS", "SERVICES", "RESOURCES", "METHODS")  # as dialect.StackQL.SHOW_OBJECTS
 
 
 class _Words:
@@ -269,8 +272,8 @@ def _value(
             return _DECLINE  # longer than Python reads: the parser says so
         return float(number) if "." in number else int(number)
     if first is not None and second is not None:
-        if first.upper() in _WORDS:
+        if first.upper() in LITERAL_WORDS:
             return _DECLINE  # `true.x`: the parser refuses it
         return Reference(label=first, field=second)
     assert word is not None
-    return _WORDS.get(word.upper(), _DECLINE)
+    return LITERAL_WORDS.get(word.upper(), _DECLINE)

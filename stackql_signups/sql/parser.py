@@ -10,7 +10,8 @@ from sqlglot.tokens import Token, TokenType
 
 from .._errors import Location, ParseError
 from . import splitter
-from .dialect import StackQL, StackQLTokenizer
+from .dialect import StackQLTokenizer
+from .grammar import DESCRIBE_VERBS, LABEL_HINT, QUERY_VERBS, SHOW_OBJECTS, UNSUPPORTED_VERBS
 from .statements import (
     Describe,
     Exec,
@@ -28,9 +29,8 @@ from .statements import (
 )
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_$-]*\Z")
-_LABEL_HINT = re.compile(r"\bAS\s+([A-Za-z_][A-Za-z0-9_]*)\b", re.IGNORECASE)
 _VALUE_TOKENS = (TokenType.STRING, TokenType.NUMBER, TokenType.TRUE, TokenType.FALSE, TokenType.NULL)
-_EXPECTED_START = "EXEC, SHOW, DESCRIBE, USE, SELECT, INSERT, UPDATE or DELETE"
+_EXPECTED_START = "EXEC, SHOW, DESCRIBE, USE, SELECT, INSERT, UPDATE, DELETE or REGISTRY"
 
 
 def parse(script: str) -> list[Statement]:
@@ -123,19 +123,19 @@ class _Parser:
             return self.exec_statement()
         if word == "SHOW":
             return self.show_statement()
-        if word in ("DESCRIBE", "DESC"):
+        if word in DESCRIBE_VERBS:
             return self.describe_statement()
         if word == "USE":
             self.advance()
             name = self.name(max_parts=1)
             self.expect_end()
             return Use(provider=name[0], source=self.source)
-        if word in ("SELECT", "WITH") or (word == "INSERT" and self._insert_into()):
+        if word in QUERY_VERBS or (word == "INSERT" and self._insert_into()):
             # Run as SQL: read by sqlglot in `query/`, which knows the resources' columns.
             return Query(
                 verb="INSERT" if word == "INSERT" else "SELECT", text=self.chunk.text, source=self.source
             )
-        if word in StackQL.UNSUPPORTED_VERBS:
+        if word in UNSUPPORTED_VERBS:
             return self.unsupported_statement(word)
         self.fail(_EXPECTED_START, hint="see `SHOW METHODS IN confluent.partner.signups` for what can be run")
         raise AssertionError  # unreachable
@@ -148,10 +148,10 @@ class _Parser:
             self.advance()
             text = token.text.strip()
             text = text[3:-2] if text.startswith("/*+") and text.endswith("*/") else text
-            match = _LABEL_HINT.search(text)
+            match = LABEL_HINT.search(text)
             if match:
                 label = match.group(1)
-                text = _LABEL_HINT.sub(" ", text)
+                text = LABEL_HINT.sub(" ", text)
             hints.extend(word.upper() for word in text.split())
         name = self.name(max_parts=4, what="a method name such as confluent.partner.signups.signup")
         params: list[Param] = []
@@ -241,7 +241,7 @@ class _Parser:
             name = self.name(max_parts=4, what="a method name")
             self.expect_end()
             return ShowExecTemplate(name=name, required_only=required_only, source=self.source)
-        what = self.expect_word(*StackQL.SHOW_OBJECTS, "EXEC")
+        what = self.expect_word(*SHOW_OBJECTS, "EXEC")
         target: tuple[str, ...] = ()
         if what != "PROVIDERS":
             if self.accept_word("IN", "FROM") is None:

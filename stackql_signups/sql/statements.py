@@ -106,6 +106,16 @@ class Unsupported:
 
 
 @dataclass(frozen=True)
+class RegistryCommand:
+    """`REGISTRY LIST [provider]` or `REGISTRY PULL provider [version]`, answered from the local registry."""
+
+    action: str  # "LIST" or "PULL"
+    provider: str | None
+    version: str | None
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Query:
     """`SELECT ...`, `WITH ... SELECT ...` or `INSERT INTO ...`: SQL that `query/` reads with sqlglot."""
 
@@ -123,4 +133,14 @@ class ShowInsertTemplate:
     source: Source = field(compare=False)
 
 
-Statement = Exec | Show | ShowExecTemplate | ShowInsertTemplate | Describe | Use | Unsupported | Query
+Statement = (
+    Exec
+    | Show
+    | ShowExecTemplate
+    | ShowInsertTemplate
+    | Describe
+    | Use
+    | Unsupported
+    | Query
+    | RegistryCommand
+)

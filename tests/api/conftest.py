@@ -1,10 +1,5 @@
-"""Fixtures: a real emulator process and the installed CLI (shared with tests/examples/signups_e2e.py)."""
+"""Fixtures: a real emulator process and the installed CLI (from tests/e2e.py, shared by several suites)."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-
-from signups_e2e import emulator, env, module_emulator, run_cli
+from ..e2e import emulator, env, module_emulator, run_cli
 
 __all__ = ["emulator", "env", "module_emulator", "run_cli"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from signups_e2e import RESOURCE, USER, Emulator, activate_sql, signup_sql
 
 import stackql_signups
 from stackql_signups import Options, Session, StatementResult, UsageError
+
+from ..e2e import RESOURCE, USER, Emulator, activate_sql, signup_sql
 
 
 @pytest.fixture(autouse=True)

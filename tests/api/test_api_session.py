@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from signups_e2e import RESOURCE, USER, Emulator, activate_sql, signup_sql
 
 import stackql_signups
 from stackql_signups import (
@@ -21,6 +20,8 @@ from stackql_signups import (
     TemplateError,
     ValidationError,
 )
+
+from ..e2e import RESOURCE, USER, Emulator, activate_sql, signup_sql
 
 
 @pytest.fixture(autouse=True)

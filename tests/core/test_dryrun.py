@@ -108,7 +108,8 @@ def test_credentials_are_masked_and_never_printed(cli: Any) -> None:
 def test_dryrun_needs_no_credentials(cli: Any) -> None:
     [item], stderr = dry_run(cli, activate())
     assert item["url"] == f"{SERVER}/partner/v2/signup/activate"
-    assert "CONFLUENT_CLOUD_API_KEY" not in stderr
+    # It plans all the same, and says what a real run would miss (issue 9: it used to say nothing).
+    assert "credentials are missing: CONFLUENT_CLOUD_API_KEY, CONFLUENT_CLOUD_API_SECRET" in stderr
 
 
 def test_dryrun_opens_no_connection(cli: Any) -> None:

@@ -289,6 +289,24 @@ BROKEN: dict[str, tuple[Callable[[Path], None], Callable[[Path], Path], str, tup
         f"SHOW METHODS IN {WIDGETS}",
         ("post.parameters[1]", "'#/nope' does not resolve"),
     ),
+    "auth-type-dispatch-cannot-send": (
+        lambda r: edit(_provider(r), "    type: basic\n", "    type: bearer\n"),
+        _provider,
+        "SHOW SERVICES IN acme",
+        ("config.auth.type", "auth type 'bearer' is not supported"),
+    ),
+    "outcome-unknown-key": (
+        lambda r: edit(_service(r), "            conflict: a widget", "            conflicts: a widget"),
+        _service,
+        f"SHOW METHODS IN {WIDGETS}",
+        ("create_widget.x-outcome: unknown key conflicts",),
+    ),
+    "outcome-existing-nowhere": (
+        lambda r: edit(_service(r), "              at: location\n", "              at: somewhere\n"),
+        _service,
+        f"SHOW METHODS IN {WIDGETS}",
+        ("x-outcome.existing.at: must be location or request",),
+    ),
     "service-bad-yaml": (
         lambda r: _service(r).write_text("openapi: 3.0.0\npaths:\n  /x: [1, 2\n", encoding="utf-8"),
         _service,

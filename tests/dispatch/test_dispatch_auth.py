@@ -8,7 +8,15 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from dispatch_support import (
+
+from stackql_signups._errors import UsageError
+from stackql_signups.dispatch.auth import BasicEnvAuth, ClientCredentialsAuth, build_auth, credentials
+from stackql_signups.dispatch.config import AuthSettings
+from stackql_signups.dispatch.endpoint import base_url, is_loopback, resolve
+from stackql_signups.dispatch.executor import Executor
+from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+from .dispatch_support import (
     CANARY_ENV,
     CANARY_KEY,
     CANARY_SECRET,
@@ -19,13 +27,6 @@ from dispatch_support import (
     planned,
     shipped_auth,
 )
-
-from stackql_signups._errors import UsageError
-from stackql_signups.dispatch.auth import BasicEnvAuth, ClientCredentialsAuth, build_auth, credentials
-from stackql_signups.dispatch.config import AuthSettings
-from stackql_signups.dispatch.endpoint import base_url, is_loopback, resolve
-from stackql_signups.dispatch.executor import Executor
-from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
 OAUTH = shipped_auth("oauth2", client_id_var="CID", client_secret_var="CSECRET")
 BASIC = shipped_auth()

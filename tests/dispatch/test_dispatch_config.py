@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 import pytest
-from dispatch_support import CANARY_SECRET
 
 from stackql_signups._errors import UsageError
 from stackql_signups.cli.exec_command import add_arguments
@@ -14,6 +13,8 @@ from stackql_signups.dispatch import DispatchConfig
 from stackql_signups.manifest import Registry
 from stackql_signups.manifest.model import AuthConfig
 from stackql_signups.options import Options
+
+from .dispatch_support import CANARY_SECRET
 
 CONFLUENT = Registry().provider("confluent").auth  # the shipped manifest's defaults
 

@@ -8,7 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-from dispatch_support import (
+
+from stackql_signups._errors import UsageError
+from stackql_signups.dispatch import RetryNotice
+from stackql_signups.dispatch.config import DispatchConfig
+from stackql_signups.dispatch.executor import AsyncExecutor, Executor
+
+from .dispatch_support import (
     CANARY_ENV,
     CANARY_TOKEN,
     Recorder,
@@ -19,11 +25,6 @@ from dispatch_support import (
     link,
     planned,
 )
-
-from stackql_signups._errors import UsageError
-from stackql_signups.dispatch import RetryNotice
-from stackql_signups.dispatch.config import DispatchConfig
-from stackql_signups.dispatch.executor import AsyncExecutor, Executor
 
 
 class Sleeps:

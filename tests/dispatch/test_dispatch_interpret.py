@@ -7,11 +7,12 @@ from email.utils import formatdate
 
 import httpx
 import pytest
-from dispatch_support import CANARY_SECRET, CANARY_TOKEN, assert_no_secrets, created, failure, rules
 
 from stackql_signups._errors import ApiError, NetworkError
 from stackql_signups.dispatch.interpret import Context, judge_exception, judge_response, scrub
 from stackql_signups.dispatch.retry import RetryPolicy, parse_retry_after
+
+from .dispatch_support import CANARY_SECRET, CANARY_TOKEN, assert_no_secrets, created, failure, rules
 
 
 def ctx(method: str = "signup", base: str = "https://api.confluent.cloud", **extra: object) -> Context:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dispatch_support import config, planned
 
 from stackql_signups.dispatch.pacing import MARGIN, Pacer
 from stackql_signups.dispatch.runner import run
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
 from stackql_signups.emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+from .dispatch_support import config, planned
 
 ADMIN = (DEFAULT_API_KEY, DEFAULT_API_SECRET)  # the /_emulator/ routes need the emulator's credentials
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dispatch_support import planned
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +9,8 @@ from stackql_signups.dispatch.outcome import Outcome
 from stackql_signups.dispatch.schedule import Schedule
 from stackql_signups.plan import PlannedRequest
 from stackql_signups.sql.statements import Reference
+
+from .dispatch_support import planned
 
 
 class FullLook(Schedule):

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from emulator_support import AUTH
 
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
+
+from .emulator_support import AUTH
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from emulator_support import AUTH, REPO, SIGNUP, signup_body
 
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
 from stackql_signups.emulator.guard import partner_label
+
+from .emulator_support import AUTH, REPO, SIGNUP, signup_body
 
 ROUTES = [
     ("GET", "/_emulator/state"),

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator_support import AUTH, signup_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,8 @@ from stackql_signups.emulator.app import EmulatorApp
 from stackql_signups.emulator.messages import Request, Response
 from stackql_signups.emulator.schemas import load_schemas
 from stackql_signups.emulator.store import Store
+
+from .emulator_support import AUTH, signup_body
 
 HEADERS = {
     "authorization": "Basic " + base64.b64encode(":".join(AUTH).encode()).decode(),

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from emulator_support import AUTH, SIGNUP, errors, logged, signup_body, state
 
 from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, EmulatorServer
 from stackql_signups.emulator.auth import PARTNER_SCOPES, Authenticator, Denied, Principal, TokenGrant
 from stackql_signups.emulator.config import credentials_from
 from stackql_signups.emulator.guard import partner_label
+
+from .emulator_support import AUTH, SIGNUP, errors, logged, signup_body, state
 
 CHALLENGE = 'Basic error="invalid_key", error_description="The API Key is invalid"'
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from emulator_support import AUTH, REPO, SIGNUP, signup_body, start_process
 
 from stackql_signups.emulator.cli import add_arguments, config_from
+
+from .emulator_support import AUTH, REPO, SIGNUP, signup_body, start_process
 
 
 def parse(*argv: str) -> argparse.Namespace:

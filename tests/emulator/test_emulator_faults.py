@@ -10,11 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_support import AUTH, SIGNUP, errors, logged, signup_body, start_process, state
 
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
 from stackql_signups.emulator.config import STOP_AFTER_EXIT_STATUS
 from stackql_signups.emulator.faults import Admission, AnswerGate, TokenBucket
+
+from .emulator_support import AUTH, SIGNUP, errors, logged, signup_body, start_process, state
 
 
 def emulator(tmp_path: Path, **faults: Any) -> EmulatorServer:

@@ -9,9 +9,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from emulator_support import SIGNUP, signup_body, state
 
 from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, MAX_BODY_BYTES, EmulatorServer
+
+from .emulator_support import SIGNUP, signup_body, state
 
 AUTHORIZATION = "Basic " + base64.b64encode(f"{DEFAULT_API_KEY}:{DEFAULT_API_SECRET}".encode()).decode()
 
@@ -99,7 +100,8 @@ def test_chunked_bodies_are_accepted_and_limited(server: EmulatorServer, conn: s
     conn.sendall(head.encode() + chunks)
     assert read_response(conn)[0] == 201
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as second:
-        second.sendall(head.encode() + f"{MAX_BODY_BYTES + 1:x}\r\n".encode())
+        # Refused once more than the limit has arrived; the rest is drained, never kept.
+        second.sendall(head.encode() + f"{MAX_BODY_BYTES + 1:x}\r\n".encode() + b"x" * (MAX_BODY_BYTES + 1))
         assert read_response(second)[0] == 413
 
 

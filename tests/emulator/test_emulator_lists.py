@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from emulator_support import SIGNUP, entitlement, signup_body
+
+from .emulator_support import SIGNUP, entitlement, signup_body
 
 ORGS = "/partner/v2/organizations"
 ENTS = "/partner/v2/entitlements"

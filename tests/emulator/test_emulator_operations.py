@@ -10,7 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_support import (
+
+from stackql_signups.emulator import EmulatorServer
+from stackql_signups.emulator.guard import partner_label
+
+from .emulator_support import (
     ACTIVATE,
     AUTH,
     LINK,
@@ -24,9 +28,6 @@ from emulator_support import (
     state,
     user,
 )
-
-from stackql_signups.emulator import EmulatorServer
-from stackql_signups.emulator.guard import partner_label
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 

@@ -11,7 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from emulator_support import (
+
+from stackql_signups.emulator import EmulatorConfig, EmulatorServer
+from stackql_signups.emulator.store import Store, StoreError
+
+from .emulator_support import (
     ACTIVATE,
     AUTH,
     LINK,
@@ -24,9 +28,6 @@ from emulator_support import (
     state,
     user,
 )
-
-from stackql_signups.emulator import EmulatorConfig, EmulatorServer
-from stackql_signups.emulator.store import Store, StoreError
 
 
 def test_state_survives_a_restart_on_the_same_file(tmp_path: Path) -> None:

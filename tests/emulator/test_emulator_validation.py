@@ -6,11 +6,13 @@ import copy
 from typing import Any
 
 import pytest
-from emulator_support import entitlement, organization, signup_body, user
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stackql_signups.emulator.schemas import RequestSchemas, RequestValidator, compile_check, load_schemas
+from stackql_signups.emulator.schemas import BodyValidator, RequestSchemas, load_schemas
+from stackql_signups.fastcheck import compile_check
+
+from .emulator_support import entitlement, organization, signup_body, user
 
 SCHEMAS = load_schemas()
 VALID: dict[str, Any] = {
@@ -38,8 +40,8 @@ FOR = {
 }
 
 
-def validator(name: str) -> RequestValidator:
-    found: RequestValidator = getattr(SCHEMAS, FOR[name])
+def validator(name: str) -> BodyValidator:
+    found: BodyValidator = getattr(SCHEMAS, FOR[name])
     return found
 
 

@@ -1,5 +1,5 @@
 """Fixtures of the examples suite: a real emulator process, the installed CLI, a copy of examples/."""
 
-from signups_e2e import emulator, env, examples_copy, module_emulator, run_cli
+from ..e2e import emulator, env, examples_copy, module_emulator, run_cli
 
 __all__ = ["emulator", "env", "examples_copy", "module_emulator", "run_cli"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from signups_e2e import Emulator, activate_sql, signup_sql
+
+from ..e2e import Emulator, activate_sql, signup_sql
 
 
 def signup() -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from signups_e2e import RESOURCE, Emulator, activate_sql, signup_sql
+
+from ..e2e import RESOURCE, Emulator, activate_sql, signup_sql
 
 
 def script(*, failing: bool) -> str:

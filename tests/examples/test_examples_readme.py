@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from signups_e2e import EXAMPLES, Emulator, Run, run
+
+from ..e2e import EXAMPLES, Emulator, Run, run
 
 README = EXAMPLES / "README.md"
 _BLOCK = re.compile(r"<!-- example: (?P<name>[a-z_]+) -->\s*```sh\n(?P<body>.*?)```", re.DOTALL)

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from signups_e2e import CLI, RESOURCE, Emulator, clean_env, run
+
+from ..e2e import CLI, RESOURCE, Emulator, clean_env, run
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 METHODS = ("signup", "activate_signup", "signup_partner_v2_link")

@@ -14,7 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from signups_e2e import CLI
+
+from ..e2e import CLI
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from query_support import World, seed, world_of
 
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
+
+from .query_support import World, seed, world_of
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability_support import EmulatorProcess, Run, RunCli, StartEmulator, clean_env, require_cli, run_cli
+
+from .reliability_support import EmulatorProcess, Run, RunCli, StartEmulator, clean_env, require_cli, run_cli
 
 
 @pytest.fixture

@@ -21,11 +21,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from reliability_support import CLI, RESOURCE, clean_env, require_cli, signup_body
 
 from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, EmulatorServer
 
+from .reliability_support import CLI, RESOURCE, clean_env, require_cli, signup_body
+
 ADMIN = (DEFAULT_API_KEY, DEFAULT_API_SECRET)  # the /_emulator/ routes need the emulator's credentials
+
 SIGNUP = f"{RESOURCE}.signup"
 ACTIVATE = f"{RESOURCE}.activate_signup"
 LINK = f"{RESOURCE}.signup_partner_v2_link"

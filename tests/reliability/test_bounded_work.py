@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reliability_support import CLI, clean_env, require_cli, signup_sql
 
 from stackql_signups.answer import like
+
+from .reliability_support import CLI, clean_env, require_cli, signup_sql
 
 
 @settings(max_examples=400, deadline=None)

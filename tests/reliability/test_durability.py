@@ -9,7 +9,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from reliability_support import (
+from .reliability_support import (
     CLI,
     StartEmulator,
     assert_one_organization_per_customer,

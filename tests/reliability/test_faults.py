@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from reliability_support import (
+from .reliability_support import (
     SIGNUP_PATH,
     Run,
     RunCli,

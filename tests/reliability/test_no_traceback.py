@@ -7,10 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from reliability_support import CLI, clean_env, require_cli, signup_sql
 
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
 from stackql_signups.emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+from .reliability_support import CLI, clean_env, require_cli, signup_sql
 
 FULL = Path("/dev/full")
 

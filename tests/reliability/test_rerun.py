@@ -11,7 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-from reliability_support import (
+
+import stackql_signups
+from stackql_signups.dispatch import AuthSettings, DispatchConfig
+from stackql_signups.dispatch.executor import Executor
+from stackql_signups.manifest import Registry
+from stackql_signups.plan import PlannedRequest
+
+from .reliability_support import (
     RESOURCE,
     RunCli,
     StartEmulator,
@@ -23,12 +30,6 @@ from reliability_support import (
     signup_body,
     signup_sql,
 )
-
-import stackql_signups
-from stackql_signups.dispatch import AuthSettings, DispatchConfig
-from stackql_signups.dispatch.executor import Executor
-from stackql_signups.manifest import Registry
-from stackql_signups.plan import PlannedRequest
 
 CUSTOMERS = 100
 

@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from reliability_support import CLI, RESOURCE, clean_env, require_cli, signup_sql
 
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
+
+from .reliability_support import CLI, RESOURCE, clean_env, require_cli, signup_sql
 
 LINK = f"{RESOURCE}.signup_partner_v2_link"
 ORG = '@organization=\'{"sso_config": {"kind": "AzureSSOConfig", "tenant_id": "t"}}\''

@@ -33,9 +33,19 @@ from typing import Any
 
 import httpx
 import pytest
-from reliability_support import CLI, RESOURCE, Run, StartEmulator, clean_env, run_cli, signup_body, signup_sql
 
 import stackql_signups
+
+from .reliability_support import (
+    CLI,
+    RESOURCE,
+    Run,
+    StartEmulator,
+    clean_env,
+    run_cli,
+    signup_body,
+    signup_sql,
+)
 
 SIGNUP = f"{RESOURCE}.signup"
 LINK = f"{RESOURCE}.signup_partner_v2_link"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from signups_e2e import RESOURCE, USER, Emulator, activate_sql, signup_sql
+from ..e2e import RESOURCE, USER, Emulator, activate_sql, signup_sql
 
 
 def unique(prefix: str) -> tuple[str, str]:

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from signups_e2e import CLI, RESOURCE, Emulator
+
+from ..e2e import CLI, RESOURCE, Emulator
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -147,6 +148,21 @@ def test_tab_completes_a_method_parameter(tty, module_emulator: Emulator) -> Non
 
     # the statement bound (the completed @organization_id= was accepted) and reached the API
     assert "The organization 'no-such-org' does not exist" in out, out
+    assert shell.quit() == 0
+
+
+def test_tab_completes_the_columns_of_a_selected_resource(tty, module_emulator: Emulator) -> None:
+    shell = tty("--endpoint", module_emulator.url, "-o", "json")
+
+    shell.child.send("SELECT count(*) AS n FROM confluent.partner.organiz\t")
+    shell.expect("organizations")
+    shell.child.send(" WHERE sso_u\t")
+    shell.expect("sso_url")
+    shell.type(" LIKE 'https://%';")
+    out = shell.expect(PROMPT)
+
+    # the completed column was accepted by SQLite and the SELECT reached the API
+    assert '[{"n": ' in out and "error" not in out, out
     assert shell.quit() == 0
 
 

@@ -24,7 +24,7 @@ import pytest
 
 BIN = Path(sys.executable).parent
 CLI = BIN / ("stackql-signups.exe" if os.name == "nt" else "stackql-signups")
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 RESOURCE = "confluent.partner.signups"
 
@@ -106,13 +106,13 @@ def run(
 class Emulator:
     """`stackql-signups emulator --port 0 --state FILE`, as a user starts it; stopped by the fixture."""
 
-    def __init__(self, state: Path, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, state: Path, env: dict[str, str], log_dir: Path, *flags: str) -> None:
         self.state_path = state
         self._out = log_dir / f"emulator-{uuid.uuid4().hex[:6]}.out"
         self._err = self._out.with_suffix(".err")
         with self._out.open("wb") as out, self._err.open("wb") as err:
             self.process = subprocess.Popen(
-                [str(CLI), "emulator", "--port", "0", "--state", str(state)],
+                [str(CLI), "emulator", "--port", "0", "--state", str(state), *flags],
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,

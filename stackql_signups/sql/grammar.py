@@ -1,0 +1,21 @@
+"""The facts of the StackQL grammar both readers share: the fast path and the sqlglot parser import them.
+
+No sqlglot here: the fast path must not pay for it. SELECT (and WITH) and `INSERT INTO` are statements this
+grammar hands on whole to sqlglot's own SQL parser (`query/`); the other SQL verbs get StackQL's message.
+"""
+
+from __future__ import annotations
+
+import re
+
+DESCRIBE_VERBS = ("DESCRIBE", "DESC")
+SHOW_OBJECTS = ("PROVIDERS", "SERVICES", "RESOURCES", "METHODS")
+"""What SHOW lists; PROVIDERS alone takes no `IN name`."""
+QUERY_VERBS = frozenset({"SELECT", "WITH"})
+"""Statements run as SQL (with `INSERT INTO`): read by sqlglot's parser in `query/`, not by this grammar."""
+UNSUPPORTED_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE"})
+"""SQL verbs answered with StackQL's message when they are not run as SQL."""
+LITERAL_WORDS = {"TRUE": True, "FALSE": False, "NULL": None}
+"""The bare words an `@name=` item may take as its value."""
+LABEL_HINT = re.compile(r"\bAS\s+([A-Za-z_][A-Za-z0-9_]*)\b", re.IGNORECASE)
+"""`/*+ ... AS label */`: the label of an EXEC, inside its hint."""
