@@ -62,7 +62,7 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..present.outcomes import OutcomePrinter, retry_notice, verbose_line
+    from ..present.outcomes import OutcomePrinter, retry_notice, summary_worth_printing, verbose_line
     from ..session import Session
 
     if len(args.delimiter) != 1:
@@ -92,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
             summary = session.send(steps, printer)
             if summary is None:
                 return 0
-            print(summary.describe(), file=sys.stderr)
+            if summary_worth_printing(steps, summary):
+                print(summary.describe(), file=sys.stderr)
             return summary.exit_status
 
 

@@ -1,4 +1,5 @@
-"""Serve StackQL over the Postgres wire protocol: `stackql-signups srv [--pgsrv.port 5466] ...`.
+"""Serve StackQL over the Postgres wire protocol: `stackql-signups srv [--pgsrv.port 5466] ...` (also
+`stackql srv`, with StackQL's global flags).
 
 psql, Postgres drivers and pystackql's server mode connect with user stackql, database stackql. Every
 connection has its own session (USE, labels); requests go where `--endpoint` says, with the credentials
@@ -16,6 +17,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     srv_flags.add_arguments(parser)
     add_engine_arguments(parser)
+
+
+def add_stackql_arguments(parser: argparse.ArgumentParser) -> None:
+    """`stackql srv`'s own flags: the server's, and the sending flags StackQL has no spelling for
+    (`--timeout`, `--retries`, `--concurrency`, `--report`, ...); they replace a global of the same name."""
+    from . import srv_flags
+    from .flags import add_sending_arguments
+
+    srv_flags.add_arguments(parser)
+    add_sending_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -53,9 +53,26 @@ def _shell(flags: argparse.Namespace) -> int:
     return run(options(flags))
 
 
+def _srv(flags: argparse.Namespace) -> int:
+    from . import srv_command
+
+    return srv_command.run(options(flags))
+
+
+def _srv_arguments(parser: argparse.ArgumentParser) -> None:
+    from . import srv_command
+
+    srv_command.add_stackql_arguments(parser)
+
+
 COMMANDS: dict[str, Command] = {
     "exec": Command("run a query or script (from the argument, -i FILE or stdin)", _exec, takes_query=True),
     "shell": Command("an interactive SQL shell", _shell),
+    "srv": Command(
+        "serve over the Postgres wire protocol (psql, drivers, pystackql server mode)",
+        _srv,
+        add_arguments=_srv_arguments,
+    ),
 }
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import IO
 
-from ..dispatch import Outcome, RetryNotice
+from ..dispatch import Outcome, RetryNotice, RunSummary
+from ..engine import Step
 from ..results import ResultSet
 from ..session import StatementResult
 from .formats import Presenter
@@ -74,6 +76,11 @@ class OutcomePrinter:
         }
         self.report.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.report.flush()
+
+
+def summary_worth_printing(steps: Sequence[Step], summary: RunSummary) -> bool:
+    """The closing summary counts requests; SELECTs that all succeeded leave stderr quiet, as StackQL."""
+    return any(step.request is not None for step in steps) or not summary.ok
 
 
 def retry_notice(notice: RetryNotice) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -19,6 +19,9 @@ from ..sql.statements import Query
 from .columns import Column, resource_columns
 from .select import parse_sql
 from .sqlite import Database, SqlProblem
+
+if TYPE_CHECKING:
+    from ..validate import BodyValidator
 
 _ROW_TABLE = "created"
 
@@ -84,10 +87,14 @@ def plan_insert(
     rows = _source_rows(tree, len(names), where)
     returning = _returning(tree, target, where)
     shown = returning.names if returning is not None else ()
+    from ..validate import BodyValidator
+
+    assert method.body_schema is not None
+    validator = BodyValidator(target.service.document, method.body_schema)  # compiled once, for every row
     requests = []
     for number, row in enumerate(rows, start=1):
         body = _body(method, names, row, where, number if len(rows) > 1 else None)
-        _validate(target, method, body, where)
+        _validate(validator, method, body, where)
         requests.append(_request(query.source.number, method, body, shown))
     return InsertPlan(tuple(requests), returning)
 
@@ -155,11 +162,8 @@ def _body(
     return body
 
 
-def _validate(target: Target, method: Method, body: dict[str, Any], where: Location) -> None:
-    from ..validate import BodyValidator
-
-    assert method.body_schema is not None
-    violations = BodyValidator(target.service.document, method.body_schema).violations(body)
+def _validate(validator: BodyValidator, method: Method, body: dict[str, Any], where: Location) -> None:
+    violations = validator.violations(body)
     if violations:
         count = len(violations)
         raise ValidationError(
@@ -189,6 +193,7 @@ def _request(
         secret_paths=(),
         references=(),
         columns=columns,  # what RETURNING shows (nothing without it)
+        outcome=method.outcome,
     )
 
 

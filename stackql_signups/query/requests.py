@@ -36,4 +36,5 @@ def select_request(
         body=None,
         secret_paths=(),
         references=(),
+        outcome=method.outcome,
     )

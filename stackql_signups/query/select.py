@@ -4,7 +4,6 @@ SQL that SQLite runs over the fetched rows (sqlglot reads and writes the sqlite 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -18,6 +17,7 @@ from ..manifest.registry import Target
 from ..plan import PlannedRequest
 from ..sql.statements import Query, Scalar
 from .columns import Column, resource_columns
+from .output import json_positions, name_as_written, opaque
 from .requests import select_request
 from .sqlite import Database, SqlProblem
 
@@ -112,78 +112,16 @@ def plan_select(
                 request=select_request(query.source.number, method, params),
             )
         )
-    _name_as_written(tree, query.text)
+    name_as_written(tree, query.text)
     sql = tree.sql(dialect="sqlite", normalize_functions="lower")
     with Database(fetches) as db:
         try:
             names = db.columns_of(sql)
         except SqlProblem as exc:
             raise _unknown_name(exc, occurrences, where) from None
-    positions = _json_positions(tree, names, occurrences)
-    return SelectPlan(query.source.number, sql, tuple(fetches), names, positions, _opaque(tree, occurrences))
-
-
-def _name_as_written(tree: exp.Expr, text: str) -> None:
-    """Name each computed result column by its text as written (`COUNT(*)`), as SQLite itself would.
-
-    sqlglot rewrites the SQL it writes (function names change case), and SQLite names an unaliased
-    column after that text; the user's own spelling is found again among the tokens of the SELECT list.
-    """
-    if not isinstance(tree, exp.Select):
-        return
-    from sqlglot.dialects.dialect import Dialect
-    from sqlglot.tokens import TokenType
-
-    try:
-        tokens = Dialect.get_or_raise("sqlite").tokenize(text)
-    except Exception:  # only a nicer name is lost; parsing already succeeded
-        return
-    depth, start = 0, None
-    items: list[list[Any]] = []
-    for token in tokens:
-        kind = token.token_type
-        if start is None:
-            if depth == 0 and kind == TokenType.SELECT:
-                start = token
-                items.append([])
-            depth += kind == TokenType.L_PAREN
-            depth -= kind == TokenType.R_PAREN
-            continue
-        if depth == 0 and kind in (TokenType.FROM, TokenType.SEMICOLON):
-            break
-        if depth == 0 and kind == TokenType.COMMA:
-            items.append([])
-            continue
-        if not items[-1] and depth == 0 and kind in (TokenType.DISTINCT, TokenType.ALL):
-            continue
-        depth += kind == TokenType.L_PAREN
-        depth -= kind == TokenType.R_PAREN
-        items[-1].append(token)
-    if len(items) != len(tree.expressions) or not all(items):
-        return
-    for projection, item in zip(list(tree.expressions), items, strict=True):
-        if isinstance(projection, (exp.Alias, exp.Column, exp.Star)):
-            continue
-        written = text[item[0].start : item[-1].end + 1]
-        projection.replace(exp.alias_(projection.copy(), exp.to_identifier(written, quoted=True)))
-
-
-def _opaque(tree: exp.Expr, occurrences: list[_Occurrence]) -> frozenset[str]:
-    """Object columns that SQLite never needs to read: only shown as they are, never compared or sorted.
-
-    Their cells are loaded as short placeholders instead of JSON text and given back as the objects, which
-    spares encoding and parsing every object of every row (most of a `SELECT *`'s cost over SQLite).
-    """
-    if any(tree.find_all(exp.Order, exp.Group, exp.Distinct, exp.SetOperation, exp.Join, exp.Subquery)):
-        return frozenset()
-    if not isinstance(tree, exp.Select) or tree.args.get("with"):
-        return frozenset()
-    shown = {p.this if isinstance(p, exp.Alias) else p for p in tree.expressions}
     objects = {c.name for o in occurrences for c in o.columns if c.is_json}
-    for column in tree.find_all(exp.Column):
-        if column not in shown or not isinstance(column.parent, (exp.Select, exp.Alias)):
-            objects.discard(column.name)
-    return frozenset(objects)
+    positions = json_positions(tree, names, objects)
+    return SelectPlan(query.source.number, sql, tuple(fetches), names, positions, opaque(tree, objects))
 
 
 def _resources(
@@ -290,7 +228,6 @@ def _rewrite_paths(tree: exp.Expr, occurrences: list[_Occurrence]) -> None:
         t.alias_or_name.lower() for t in tree.find_all(exp.Table)
     }
     for column in list(tree.find_all(exp.Column)):
-        parts = [p.name for p in column.parts]
         qualifier, name = _reference(column, aliases)
         path = name.split(".")
         if len(path) < 2 or path[0] not in objects:
@@ -298,7 +235,6 @@ def _rewrite_paths(tree: exp.Expr, occurrences: list[_Occurrence]) -> None:
         head = exp.column(path[0], table=qualifier) if qualifier else exp.column(path[0])
         json_path = exp.Literal.string("$." + ".".join(path[1:]))
         column.replace(exp.Anonymous(this="json_extract", expressions=[head, json_path]))
-        del parts
 
 
 def choose_method(target: Target, pushed: dict[str, Scalar], where: Location) -> Method:
@@ -327,20 +263,6 @@ def _request_params(method: Method, pushed: dict[str, Scalar]) -> tuple[tuple[st
         if isinstance(largest, int):
             params.append((PAGE_SIZE, largest))
     return tuple(params)
-
-
-def _json_positions(tree: exp.Expr, names: tuple[str, ...], occurrences: list[_Occurrence]) -> frozenset[int]:
-    """Result columns that are object columns as they are (not computed from them): shown as nested JSON."""
-    objects = {c.name for o in occurrences for c in o.columns if c.is_json}
-    computed: set[str] = set()
-    if isinstance(tree, exp.Select):
-        for projection in tree.expressions:
-            inner = projection.this if isinstance(projection, exp.Alias) else projection
-            if isinstance(inner, exp.Column) and inner.name in objects:
-                objects.add(projection.alias_or_name)  # `organization AS org` is still the object
-            elif not isinstance(inner, (exp.Column, exp.Star)):
-                computed.add(projection.alias_or_name)
-    return frozenset(i for i, name in enumerate(names) if name in objects and name not in computed)
 
 
 def _unknown_name(problem: SqlProblem, occurrences: list[_Occurrence], where: Location) -> BindError:

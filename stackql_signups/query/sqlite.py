@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 _NAMED = re.compile(r"^no such (column|function): (.+)$")
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _MISSING = object()
+_TICK = 100_000  # SQLite virtual-machine steps between two progress callbacks
+_CHECK_BUDGET = 50  # progress callbacks a check run on empty tables may take (5 million steps)
 
 
 class SqlProblem(Exception):
@@ -49,6 +51,11 @@ class Database:
     def __init__(self, fetches: Sequence[Fetch], opaque: frozenset[str] = frozenset()) -> None:
         self._db = sqlite3.connect(":memory:", isolation_level=None)
         self._db.execute("PRAGMA trusted_schema=OFF")
+        # Called every _TICK virtual-machine steps: lets Ctrl-C stop a long query (the signal is raised in
+        # this Python callback) and bounds the check run before sending (`_budget` ticks, None: no bound).
+        self._ticks = 0
+        self._budget: int | None = None
+        self._db.set_progress_handler(self._tick, _TICK)
         self._columns: dict[str, tuple[Column, ...]] = {}
         # JSON text written for object cells -> the object: a result cell that is such a cell unchanged
         # is given back without parsing it again.
@@ -99,14 +106,37 @@ class Database:
         except ValueError:
             return value
 
+    def _tick(self) -> int:
+        self._ticks += 1
+        return 1 if self._budget is not None and self._ticks > self._budget else 0
+
     def columns_of(self, sql: str) -> tuple[str, ...]:
-        """The result's column names (the tables may be empty: this checks names before anything is sent)."""
-        return self.run(sql)[0]
+        """The result's column names, run on the empty tables: unknown names are found before sending.
+
+        A query that computes a lot from no rows at all (a recursive CTE) is stopped after a bounded
+        effort; its names then come from the real run.
+        """
+        try:
+            self._db.execute("EXPLAIN " + sql)  # compiles only: unknown columns and functions fail here
+        except sqlite3.Error as exc:
+            raise SqlProblem(_message(str(exc))) from None
+        self._ticks, self._budget = 0, _CHECK_BUDGET
+        try:
+            return self.run(sql)[0]
+        except SqlProblem:
+            return ()
+        finally:
+            self._budget = None
 
     def run(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
         try:
             cursor = self._db.execute(sql)
             rows = cursor.fetchall()
+        except sqlite3.OperationalError as exc:
+            if str(exc) == "interrupted" and self._budget is None:
+                # Ctrl-C arrived in the progress callback; SQLite reports it as its own interruption.
+                raise KeyboardInterrupt from None
+            raise SqlProblem(_message(str(exc))) from None
         except sqlite3.Error as exc:
             raise SqlProblem(_message(str(exc))) from None
         names = tuple(d[0] for d in cursor.description or ())

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from .._errors import Error
 from ..present import FORMATS, Presenter
-from ..present.outcomes import OutcomePrinter
+from ..present.outcomes import OutcomePrinter, summary_worth_printing
 from ..session import Session
 from .buffer import is_complete
 from .completion import Completer
@@ -54,7 +54,8 @@ class Shell:
                     print(f"warning: {step.warning}", file=sys.stderr)
             summary = self.session.send(steps, OutcomePrinter(self.presenter))
             if summary is not None:
-                print(summary.describe(), file=sys.stderr)
+                if summary_worth_printing(steps, summary):
+                    print(summary.describe(), file=sys.stderr)
                 if summary.exit_status != 0:
                     self.failed = True
         except Error as exc:

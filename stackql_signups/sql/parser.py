@@ -30,7 +30,7 @@ from .statements import (
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_$-]*\Z")
 _VALUE_TOKENS = (TokenType.STRING, TokenType.NUMBER, TokenType.TRUE, TokenType.FALSE, TokenType.NULL)
-_EXPECTED_START = "EXEC, SHOW, DESCRIBE, USE, SELECT, INSERT, UPDATE or DELETE"
+_EXPECTED_START = "EXEC, SHOW, DESCRIBE, USE, SELECT, INSERT, UPDATE, DELETE or REGISTRY"
 
 
 def parse(script: str) -> list[Statement]:

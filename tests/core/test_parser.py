@@ -448,7 +448,13 @@ def test_script_of_only_comments_and_semicolons_has_no_statements() -> None:
 @pytest.mark.parametrize(
     ("sql", "statement", "line", "column", "expected"),
     [
-        ("FROB confluent;", 1, 1, 1, "expected EXEC, SHOW, DESCRIBE, USE, SELECT, INSERT, UPDATE or DELETE"),
+        (
+            "FROB confluent;",
+            1,
+            1,
+            1,
+            "expected EXEC, SHOW, DESCRIBE, USE, SELECT, INSERT, UPDATE, DELETE or REGISTRY",
+        ),
         ("EXEC;", 1, 1, 5, "expected a method name"),
         ("EXEC a.b.c.d.e;", 1, 1, 13, "expected at most 4 dotted parts"),
         ("EXEC a..b;", 1, 1, 8, "expected a name after '.'"),

@@ -90,6 +90,26 @@ def test_values_with_several_rows_are_several_requests_and_a_duplicate_is_409(cl
     again = cli.run("exec", sql, "--endpoint", fresh.url)
     assert again.status == 1
     assert "409" in again.stderr and "v-1" in again.stderr
+    assert "--on-conflict existing" in again.stderr or "already exists" in again.stderr
+    # A re-run that accepts what is there: both rows are the existing entitlements, nothing new is created.
+    rerun = cli.run(
+        "exec", sql + " RETURNING id, external_id",
+        "--endpoint", fresh.url, "--on-conflict", "existing", "-o", "json",
+    )  # fmt: skip
+    assert rerun.status == 0, rerun.explain()
+    rows = [row for line in rerun.stdout.splitlines() for row in json.loads(line)]
+    assert [r["external_id"] for r in rows] == ["v-1", "v-2"]
+    created = [
+        r for r in fresh.requests()
+        if r["method"] == "POST" and r["path"] == "/partner/v2/entitlements" and r["status"] == 201
+    ]  # fmt: skip
+    assert len(created) == len([r for r in posts if r["status"] == 201])  # nothing new since the first run
+    listed = cli.run(
+        "exec", f"SELECT id, external_id FROM {ENTS} WHERE organization.id = '{organization_id}'"
+        " AND external_id IN ('v-1', 'v-2') ORDER BY external_id",
+        "--endpoint", fresh.url, "-o", "json",
+    )  # fmt: skip
+    assert json.loads(listed.stdout) == [{"id": r["id"], "external_id": r["external_id"]} for r in rows]
 
 
 @pytest.mark.parametrize(
@@ -179,3 +199,26 @@ def test_a_select_after_a_failed_statement_follows_on_error(cli: Any, world: Wor
         )
     else:
         assert [json.loads(line) for line in done.stdout.splitlines()] == [[], [{"n": 35}]]
+
+
+def test_on_conflict_existing_returns_the_existing_entitlement(cli: Any, world: World) -> None:
+    existing = next(e for e in world.entitlements if e["external_id"] == "ext-02")
+    sql = (
+        f"INSERT INTO {ENTS} (external_id, name, plan_id, product_id)"
+        f" SELECT 'ext-02', 'Again', '{PLAN}', '{PRODUCT}' RETURNING id, name, organization->>'$.id' AS org"
+    )
+    before = len(world.requests())
+    done = cli.run("exec", sql, "--endpoint", world.url, "--on-conflict", "existing", "-o", "json")
+    assert done.status == 0, done.explain()
+    assert json.loads(done.stdout) == [
+        {"id": existing["id"], "name": existing["name"], "org": org_of(existing)}
+    ]
+    assert "already there, nothing new was created" in done.stderr
+    assert [r["status"] for r in world.requests()[before:]] == [
+        409,
+        200,
+    ]  # the POST, then the GET of Location
+
+
+def org_of(entitlement: dict[str, Any]) -> Any:
+    return entitlement["organization_id"]

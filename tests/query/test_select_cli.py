@@ -63,6 +63,8 @@ def test_the_largest_page_size_is_asked_for_when_none_is_named(cli: Any, world: 
     assert done.status == 0, done.explain()
     assert json.loads(done.stdout) == [{"n": 30}]
     assert sent(done) == [f"GET {world.url}/partner/v2/organizations?page_size=100"]
+    quiet = run(cli, world, f"SELECT count(*) AS n FROM {ORGS}")
+    assert quiet.stderr == ""  # as StackQL: a SELECT that worked says nothing on stderr
 
 
 def test_count_of_one_organizations_entitlements_pushes_the_dotted_parameter(cli: Any, world: World) -> None:

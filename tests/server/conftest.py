@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from ..e2e import Emulator, clean_env, emulator, env, module_emulator, require_cli
-from .server_support import PSQL, Server
+from .server_support import Server, require_psql
 
 __all__ = ["emulator", "env", "module_emulator"]
 
@@ -27,5 +26,4 @@ def module_server(module_emulator: Emulator, tmp_path_factory: pytest.TempPathFa
 
 @pytest.fixture
 def needs_psql() -> None:
-    if shutil.which(PSQL) is None:
-        pytest.skip(f"psql is not installed at {PSQL}")
+    require_psql()

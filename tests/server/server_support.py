@@ -10,22 +10,29 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from ..e2e import CLI, Run, run
 
 PSQL = "/usr/bin/psql"
 
 
-class Server:
-    """`stackql-signups srv --pgsrv.port 0 ...` as a user starts it; `stop()` sends SIGTERM."""
+def require_psql() -> None:
+    """Skip (saying why) where the psql client is not installed."""
+    if not Path(PSQL).is_file():
+        pytest.skip(f"psql is not installed at {PSQL}")
 
-    def __init__(self, flags: list[str], env: dict[str, str], log_dir: Path) -> None:
+
+class Server:
+    """`stackql-signups srv --pgsrv.port 0 ...` (or `stackql srv`) as a user starts it; stopped by SIGTERM."""
+
+    def __init__(self, flags: list[str], env: dict[str, str], log_dir: Path, command: Path = CLI) -> None:
         self.env = env
         self._out = log_dir / f"srv-{uuid.uuid4().hex[:6]}.out"
         self._err = self._out.with_suffix(".err")
         with self._out.open("wb") as out, self._err.open("wb") as err:
             self.process = subprocess.Popen(
-                [str(CLI), "srv", "--pgsrv.port", "0", *flags],
+                [str(command), "srv", "--pgsrv.port", "0", *flags],
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
@@ -61,6 +68,7 @@ class Server:
         return psycopg.connect(host=self.host, port=self.port, **params)
 
     def psql(self, *args: str, env: dict[str, str] | None = None, timeout: float = 30) -> Run:
+        require_psql()
         argv = [PSQL, "-X", "-h", self.host, "-p", str(self.port), "-U", "stackql", "-d", "stackql", *args]
         return run(argv, {**self.env, **(env or {})}, timeout=timeout)
 

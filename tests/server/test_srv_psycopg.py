@@ -18,7 +18,7 @@ from psycopg import errors
 from psycopg.pq import DiagnosticField
 
 from ..e2e import RESOURCE, USER, Emulator, clean_env, signup_sql
-from .server_support import PSQL, Server
+from .server_support import PSQL, Server, require_psql
 
 
 def _unique(prefix: str) -> tuple[str, str]:
@@ -164,6 +164,7 @@ def test_a_cancel_stops_waiting_and_never_resends(slow_setup: tuple[Emulator, Se
 
 
 def test_a_client_that_goes_away_loses_no_outcome(slow_setup: tuple[Emulator, Server]) -> None:
+    require_psql()
     emulator, server = slow_setup
     name, external_id = _unique("Gone")
     client = subprocess.Popen(
@@ -307,6 +308,7 @@ def test_ctrl_c_in_psql_cancels_and_says_what_became_of_the_statement(
     slow_setup: tuple[Emulator, Server],
 ) -> None:
     pexpect = pytest.importorskip("pexpect")
+    require_psql()
     emulator, server = slow_setup
     name, external_id = _unique("CtrlC")
     argv = ["-X", "-w", "-h", server.host, "-p", str(server.port), "-U", "stackql", "-d", "stackql"]

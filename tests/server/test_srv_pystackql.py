@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ..e2e import RESOURCE, USER, Emulator, clean_env, signup_sql
+from ..e2e import CLI, RESOURCE, USER, Emulator, clean_env, signup_sql
 from .server_support import Server
 
 pystackql = pytest.importorskip("pystackql")
@@ -72,3 +72,20 @@ def test_the_readmes_exec_runs_as_written(tmp_path: Path, emulator: Emulator, cl
     assert org["id"] == organization_id and org["name"] == "Acme"
     [user] = emulator.state()["users"]
     assert user["email"] == "jane.doe@acme.example"
+
+
+def test_stackql_srv_serves_pystackql_with_stackqls_flags(tmp_path: Path, emulator: Emulator) -> None:
+    stackql_command = CLI.with_name(CLI.name.replace("stackql-signups", "stackql"))
+    if not stackql_command.is_file():
+        pytest.skip(f"the stackql command is not installed beside {CLI}")
+    flags = ["--endpoint", emulator.url, "--apirequesttimeout", "20", "--concurrency", "4"]
+    server = Server(flags, clean_env(tmp_path / "home"), tmp_path, command=stackql_command)
+    tag = uuid.uuid4().hex[:8]
+    try:
+        client = pystackql.StackQL(server_mode=True, server_address=server.host, server_port=server.port)
+        assert client.execute("SHOW PROVIDERS") == [{"name": "confluent", "version": "v00.00.00000"}]
+        [row] = client.execute(signup_sql(f"Via stackql {tag}", f"ext-{tag}", user=USER))
+    finally:
+        assert server.stop() == 0, server.log
+    [org] = emulator.state()["organizations"]
+    assert org["id"] == row["organization_id"]

@@ -151,6 +151,21 @@ def test_tab_completes_a_method_parameter(tty, module_emulator: Emulator) -> Non
     assert shell.quit() == 0
 
 
+def test_tab_completes_the_columns_of_a_selected_resource(tty, module_emulator: Emulator) -> None:
+    shell = tty("--endpoint", module_emulator.url, "-o", "json")
+
+    shell.child.send("SELECT count(*) AS n FROM confluent.partner.organiz\t")
+    shell.expect("organizations")
+    shell.child.send(" WHERE sso_u\t")
+    shell.expect("sso_url")
+    shell.type(" LIKE 'https://%';")
+    out = shell.expect(PROMPT)
+
+    # the completed column was accepted by SQLite and the SELECT reached the API
+    assert '[{"n": ' in out and "error" not in out, out
+    assert shell.quit() == 0
+
+
 def test_ctrl_c_cancels_the_statement_being_typed(tty) -> None:
     shell = tty()
     shell.type("SHOW METHODS")
