@@ -23,9 +23,12 @@ from .dispatch_support import CANARY_ENV, activate, config, created, failure, pl
 class Api:
     """A fake API: signups get ids from their external_id; `fail` lists statements answered 409/500."""
 
-    def __init__(self, fail: dict[str, int] | None = None, delay: float = 0.0) -> None:
+    def __init__(
+        self, fail: dict[str, int] | None = None, delay: float = 0.0, slow: dict[str, float] | None = None
+    ) -> None:
         self.fail = fail or {}
         self.delay = delay
+        self.slow = slow or {}  # extra seconds for some keys, so that the order of answers is certain
         self.lock = threading.Lock()
         self.seen: list[str] = []
         self.active = 0
@@ -41,7 +44,7 @@ class Api:
             self.active += 1
             self.peak = max(self.peak, self.active)
         try:
-            time.sleep(self.delay)
+            time.sleep(self.delay + self.slow.get(key, 0.0))
             if key in self.fail:
                 return failure(self.fail[key], "boom", f"{key} refused")
             return created(f"org-{key}")
@@ -167,7 +170,8 @@ def test_concurrency_waits_for_dependencies() -> None:
 
 
 def test_concurrency_stop_sends_nothing_new_after_a_failure() -> None:
-    api = Api(fail={"ext-1": 409}, delay=0.05)
+    # Statement 2 answers well after statement 1's failure, however busy the machine: nothing is free to go.
+    api = Api(fail={"ext-1": 409}, delay=0.05, slow={"ext-2": 0.5})
     requests = [planned(n) for n in range(1, 7)]
     summary, seen = go(requests, api, concurrency=2)
     assert seen[0].status == "failed"
