@@ -28,7 +28,7 @@ class Api:
     ) -> None:
         self.fail = fail or {}
         self.delay = delay
-        self.slow = slow or {}  # extra seconds for some keys: an order that does not depend on the machine
+        self.slow = slow or {}  # extra seconds for some keys, so that the order of answers is certain
         self.lock = threading.Lock()
         self.seen: list[str] = []
         self.active = 0
@@ -170,7 +170,7 @@ def test_concurrency_waits_for_dependencies() -> None:
 
 
 def test_concurrency_stop_sends_nothing_new_after_a_failure() -> None:
-    # Statement 2 answers well after statement 1's failure, so no slot frees before the failure is known.
+    # Statement 2 answers well after statement 1's failure, however busy the machine: nothing is free to go.
     api = Api(fail={"ext-1": 409}, delay=0.05, slow={"ext-2": 0.5})
     requests = [planned(n) for n in range(1, 7)]
     summary, seen = go(requests, api, concurrency=2)
