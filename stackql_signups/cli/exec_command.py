@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Iterator
-from typing import TextIO, cast
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from .._errors import UsageError
 from ..present import FORMATS, Presenter
@@ -14,6 +15,11 @@ from ..sql.splitter import has_code
 from . import inputs
 from .flags import add_sending_arguments, options_from_args
 from .outfile import GuardedFile, open_guarded
+
+if TYPE_CHECKING:
+    from ..engine import Step
+    from ..options import Options
+    from ..session import Session
 
 
 def add_arguments(parser: argparse.ArgumentParser, shell: bool = False) -> None:
@@ -62,10 +68,17 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     add_sending_arguments(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..present.outcomes import OutcomePrinter, retry_notice, summary_worth_printing, verbose_line
-    from ..session import Session
+@dataclass(frozen=True)
+class Job:
+    """What both `exec` commands start from: checked options, the script and its template variables."""
 
+    options: Options
+    script: str
+    variables: dict[str, Any]
+
+
+def read_job(args: argparse.Namespace, prog: str) -> Job:
+    """Flags, script and variables read and checked before a session is opened."""
     if len(args.delimiter) != 1:
         raise UsageError("-d/--delimiter must be one character")
     options = options_from_args(args)
@@ -73,20 +86,38 @@ def run(args: argparse.Namespace) -> int:
     if not has_code(script.replace(";", " ")):
         raise UsageError(
             "there is no statement to run (the query is empty or only comments)",
-            hint='for example: stackql-signups exec "SHOW METHODS IN confluent.partner.signups"',
+            hint=f'for example: {prog} exec "SHOW METHODS IN confluent.partner.signups"',
         )
-    variables = inputs.variables(args.iqldata, args.var)
-    with Session(options, log=verbose_line if args.verbose else None, on_retry=retry_notice) as session:
+    return Job(options, script, inputs.variables(args.iqldata, args.var))
+
+
+def open_session(job: Job, verbose: bool) -> Session:
+    from ..present.outcomes import retry_notice, verbose_line
+    from ..session import Session
+
+    return Session(job.options, log=verbose_line if verbose else None, on_retry=retry_notice)
+
+
+def print_step_notes(steps: Sequence[Step]) -> None:
+    """Warnings and notices found while preparing, on stderr, before anything is sent."""
+    for step in steps:
+        if step.warning:
+            print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
+        if step.notice:
+            print(step.notice, file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..present.outcomes import OutcomePrinter, summary_worth_printing
+
+    job = read_job(args, "stackql-signups")
+    with open_session(job, args.verbose) as session:
         if args.dryrun:
             from . import dryrun
 
-            return dryrun.run(script, variables, session, args, _output)
-        steps = session.prepare(script, variables)
-        for step in steps:
-            if step.warning:
-                print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
-            if step.notice:
-                print(step.notice, file=sys.stderr)
+            return dryrun.run(job.script, job.variables, session, args, _output)
+        steps = session.prepare(job.script, job.variables)
+        print_step_notes(steps)
         sends = any(step.request is not None or step.query is not None for step in steps)
         with _output(args.outfile, sends) as out, _report(args.report if sends else None) as report:
             printer = OutcomePrinter(Presenter(out, args.output, args.hideheaders, args.delimiter), report)

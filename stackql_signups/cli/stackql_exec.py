@@ -18,9 +18,7 @@ from .._errors import ApiError, Error, RequestError, UsageError
 from ..dispatch import Outcome, RunSummary
 from ..present import Presenter
 from ..results import ResultSet
-from ..sql.splitter import has_code
-from . import inputs
-from .flags import options_from_args
+from .exec_command import open_session, print_step_notes, read_job
 
 if TYPE_CHECKING:
     from ..session import StatementResult
@@ -47,31 +45,15 @@ def error_text(error: Error) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the script; print its results only when every statement succeeded."""
-    from ..present.outcomes import retry_notice, verbose_line
-    from ..session import Session
-
-    if len(args.delimiter) != 1:
-        raise UsageError("--delimiter must be one character")
-    options = options_from_args(args)
-    script = inputs.query_text(args.query, args.infile)
-    if not has_code(script.replace(";", " ")):
-        raise UsageError(
-            "there is no statement to run (the query is empty or only comments)",
-            hint='for example: stackql exec "SHOW METHODS IN confluent.partner.signups"',
-        )
-    variables = inputs.variables(args.iqldata, args.var)
+    job = read_job(args, "stackql")
     results: list[StatementResult] = []
-    with Session(options, log=verbose_line if args.verbose else None, on_retry=retry_notice) as session:
+    with open_session(job, args.verbose) as session:
         if args.dryrun:
             from . import dryrun
 
-            return dryrun.run(script, variables, session, args, _output)
-        steps = session.prepare(script, variables)
-        for step in steps:
-            if step.warning:
-                print(f"warning: statement {step.number}: {step.warning}", file=sys.stderr)
-            if step.notice:
-                print(step.notice, file=sys.stderr)
+            return dryrun.run(job.script, job.variables, session, args, _output)
+        steps = session.prepare(job.script, job.variables)
+        print_step_notes(steps)
         summary = session.send(steps, results.append)
     if summary is not None and not summary.ok:
         raise _failure(summary)
