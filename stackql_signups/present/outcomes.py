@@ -60,20 +60,7 @@ class OutcomePrinter:
         """One JSON line per statement in the --report file, written as soon as its outcome is known."""
         if self.report is None:
             return
-        error = outcome.error
-        record = {
-            "statement": outcome.statement,
-            "label": outcome.label,
-            "status": outcome.status,
-            "existing": outcome.existing,
-            "http_status": outcome.http_status,
-            "request_id": outcome.request_id,
-            "attempts": outcome.attempts,
-            # Named as the manifest names the result's id (x-outcome.id): organization_id for signups.
-            result.id_field or "id": result.result_id,
-            "error": error.message if error is not None else None,
-            "hint": error.hint if error is not None else None,
-        }
+        record = report_record(result, outcome)
         self.report.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.report.flush()
 
@@ -95,3 +82,21 @@ def retry_notice(notice: RetryNotice) -> None:
 def verbose_line(line: str) -> None:
     """`--verbose`: one HTTP exchange line on stderr (the executor has masked every credential)."""
     print(line, file=sys.stderr, flush=True)
+
+
+def report_record(result: StatementResult, outcome: Outcome) -> dict[str, object]:
+    """What a report line says about one statement (exec's --report, srv's outcome log)."""
+    error = outcome.error
+    return {
+        "statement": outcome.statement,
+        "label": outcome.label,
+        "status": outcome.status,
+        "existing": outcome.existing,
+        "http_status": outcome.http_status,
+        "request_id": outcome.request_id,
+        "attempts": outcome.attempts,
+        # Named as the manifest names the result's id (x-outcome.id): organization_id for signups.
+        result.id_field or "id": result.result_id,
+        "error": error.message if error is not None else None,
+        "hint": error.hint if error is not None else None,
+    }

@@ -55,18 +55,8 @@ def describe(result: StatementResult) -> str:
 
 
 def _record(connection: int, query: int, result: StatementResult) -> dict[str, object]:
+    from ..present.outcomes import report_record
+
     outcome = result.outcome
     assert outcome is not None
-    return {
-        "connection": connection,
-        "query": query,
-        "statement": outcome.statement,
-        "label": outcome.label,
-        "status": outcome.status,
-        "existing": outcome.existing,
-        "http_status": outcome.http_status,
-        "request_id": outcome.request_id,
-        "attempts": outcome.attempts,
-        result.id_field or "id": result.result_id,
-        "error": outcome.error.message if outcome.error is not None else None,
-    }
+    return {"connection": connection, "query": query, **report_record(result, outcome)}
