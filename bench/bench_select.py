@@ -80,7 +80,7 @@ def floor_loop(http: httpx.Client, url: str) -> int:
 
 
 def requests_total(url: str) -> int:
-    total: int = httpx.get(url + "/_emulator/requests", timeout=10).json()["total"]
+    total: int = httpx.get(url + "/_emulator/requests", auth=AUTH, timeout=10).json()["total"]
     return total
 
 
@@ -122,7 +122,7 @@ def main() -> int:
                 process_select.append(timed(lambda: _run(cli)))
     finally:
         try:
-            httpx.post(url + "/_emulator/shutdown", timeout=5)
+            httpx.post(url + "/_emulator/shutdown", auth=AUTH, timeout=5)
             process.wait(timeout=10)
         except (httpx.HTTPError, subprocess.TimeoutExpired):
             process.kill()

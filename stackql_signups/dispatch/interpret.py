@@ -6,6 +6,7 @@ certainly was not processed (no connection, or 429); after a timeout, a reset or
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -55,10 +56,17 @@ class Verdict:
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
     """`text` with every secret value masked, longest first so a secret inside another is caught too."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= MIN_SECRET_LENGTH:
+    for secret in _maskable(secrets):
+        if secret in text:
             text = text.replace(secret, MASK)
-    return url_userinfo(text)
+    # Userinfo needs an '@': most strings of a large answer (a SELECT's pages) skip the regex.
+    return url_userinfo(text) if "@" in text else text
+
+
+@functools.lru_cache(maxsize=32)
+def _maskable(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The secrets long enough to mask, longest first: worked out once, not per string of an answer."""
+    return tuple(s for s in sorted(secrets, key=len, reverse=True) if len(s) >= MIN_SECRET_LENGTH)
 
 
 def judge_response(response: httpx.Response, ctx: Context, attempts: int) -> Verdict:
@@ -79,12 +87,33 @@ def _echo_scrubbed(verdict: Verdict, secrets: tuple[str, ...]) -> Verdict:
 
 def scrub_value(value: Any, secrets: tuple[str, ...]) -> Any:
     """A JSON value with every secret masked inside its strings (keys included)."""
+    if isinstance(value, (dict, list)) and not _may_hold_secret(value, secrets):
+        return value  # the usual answer: one C-speed look instead of a walk over every string
+    return _scrub_each(value, secrets)
+
+
+def _may_hold_secret(value: Any, secrets: tuple[str, ...]) -> bool:
+    """Whether any string in `value` may hold a secret or a URL's userinfo; False only when certain.
+
+    JSON escapes character by character, so a string holding a secret holds the secret's escaped form in
+    the dumped text; userinfo needs an '@', which is never escaped.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return True
+    if "@" in text:
+        return True
+    return any(json.dumps(secret, ensure_ascii=False)[1:-1] in text for secret in _maskable(secrets))
+
+
+def _scrub_each(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, str):
         return scrub(value, secrets)
     if isinstance(value, dict):
-        return {scrub(str(k), secrets): scrub_value(v, secrets) for k, v in value.items()}
+        return {scrub(str(k), secrets): _scrub_each(v, secrets) for k, v in value.items()}
     if isinstance(value, list):
-        return [scrub_value(v, secrets) for v in value]
+        return [_scrub_each(v, secrets) for v in value]
     return value
 
 
