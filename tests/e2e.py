@@ -103,6 +103,32 @@ def run(
     )
 
 
+def start_emulator(
+    state: Path, env: dict[str, str], out_path: Path, err_path: Path, flags: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `stackql-signups emulator --port 0 --state FILE [flags]`; the process and the URL it prints."""
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        process = subprocess.Popen(
+            [str(CLI), "emulator", "--port", "0", "--state", str(state), *flags],
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for line in out_path.read_text("utf-8", "replace").splitlines():
+            if line.startswith("emulator listening on "):
+                return process, line.removeprefix("emulator listening on ").strip()
+        if process.poll() is not None:
+            break
+        time.sleep(0.02)
+    process.kill()
+    process.wait()
+    output = out_path.read_text("utf-8", "replace") + err_path.read_text("utf-8", "replace")
+    raise RuntimeError(f"the emulator did not start: {output}")
+
+
 class Emulator:
     """`stackql-signups emulator --port 0 --state FILE`, as a user starts it; stopped by the fixture."""
 
@@ -110,29 +136,9 @@ class Emulator:
         self.state_path = state
         self._out = log_dir / f"emulator-{uuid.uuid4().hex[:6]}.out"
         self._err = self._out.with_suffix(".err")
-        with self._out.open("wb") as out, self._err.open("wb") as err:
-            self.process = subprocess.Popen(
-                [str(CLI), "emulator", "--port", "0", "--state", str(state), *flags],
-                stdout=out,
-                stderr=err,
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
-        self.url = self._wait_for_url()
+        self.process, self.url = start_emulator(state, env, self._out, self._err, flags)
         # The /_emulator/ routes need the emulator's credentials (its defaults: the env has none set).
         self.http = httpx.Client(base_url=self.url, timeout=10, auth=("emulator-key", "emulator-secret"))
-
-    def _wait_for_url(self) -> str:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            for line in self._out.read_text("utf-8", "replace").splitlines():
-                if line.startswith("emulator listening on "):
-                    return line.removeprefix("emulator listening on ").strip()
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.02)
-        self.process.kill()
-        raise RuntimeError(f"the emulator did not start: {self._out.read_text()}\n{self._err.read_text()}")
 
     def state(self) -> dict[str, list[dict[str, Any]]]:
         answer = self.http.get("/_emulator/state")

@@ -23,9 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
-BIN = Path(sys.executable).parent
-CLI = BIN / ("stackql-signups.exe" if os.name == "nt" else "stackql-signups")
-RESOURCE = "confluent.partner.signups"
+from ..e2e import BIN, CLI, RESOURCE, start_emulator
+
 SIGNUP_PATH = "/partner/v2/signup"
 ACTIVATE_PATH = "/partner/v2/signup/activate"
 SUMMARY = re.compile(
@@ -210,28 +209,9 @@ class EmulatorProcess:
         tag = uuid.uuid4().hex[:6]
         self.out_path = self.logs / f"emulator-{tag}.out"
         self.err_path = self.logs / f"emulator-{tag}.err"
-        with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
-            self.process = subprocess.Popen(
-                [str(CLI), "emulator", "--port", "0", "--state", str(self.state_path), *self.flags],
-                stdout=out,
-                stderr=err,
-                stdin=subprocess.DEVNULL,
-                env=self.env,
-            )
-        self.url = self._wait_for_url()
-
-    def _wait_for_url(self) -> str:
-        assert self.process is not None
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            for line in self.out_path.read_text("utf-8", "replace").splitlines():
-                if line.startswith("emulator listening on "):
-                    return line.removeprefix("emulator listening on ").strip()
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.02)
-        self.process.kill()
-        raise RuntimeError(f"the emulator did not start: {self.output()}")
+        self.process, self.url = start_emulator(
+            self.state_path, self.env, self.out_path, self.err_path, self.flags
+        )
 
     def output(self) -> str:
         return self.out_path.read_text("utf-8", "replace") + self.err_path.read_text("utf-8", "replace")
