@@ -364,7 +364,7 @@ def _hint(status: int, response: httpx.Response, errors: list[dict[str, Any]], c
     if status >= 500 or status == 303:
         return unknown_hint(ctx)
     if status in (404, 405):
-        return f"the server at {ctx.base} does not offer this operation: check --endpoint"
+        return f"the server at {url_userinfo(ctx.base)} does not offer this operation: check --endpoint"
     if 300 <= status < 400:
         location = response.headers.get("Location")
         return (
@@ -391,7 +391,8 @@ def judge_exception(
     sent_request = _request_of(exc)
     token_phase = sent_request is not None and sent_request is not main
     counted = f" ({attempts} attempts)" if attempts > 1 else ""
-    target = ctx.token_url if token_phase and ctx.token_url else ctx.url
+    # Shown in messages only: an endpoint's password (http://user:PW@host) is masked there.
+    target = url_userinfo(ctx.token_url if token_phase and ctx.token_url else ctx.url)
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
         tls = "CERTIFICATE" in detail.upper() or "SSL" in detail.upper()
         what = "timed out" if isinstance(exc, httpx.TimeoutException) else detail
@@ -424,7 +425,7 @@ def judge_exception(
         )
         return Verdict(Outcome(ctx.statement, ctx.label, "failed", error=error, attempts=attempts))
     error = NetworkError(
-        f"{reason} ({ctx.url}){counted}: the outcome is unknown",
+        f"{reason} ({target}){counted}: the outcome is unknown",
         outcome_unknown=True,
         hint=unknown_hint(ctx),
         location=where,

@@ -101,6 +101,18 @@ def test_a_password_in_the_endpoint_url_is_masked_in_verbose_logs_and_dry_runs(t
                 timeout=60,
             )
             outputs += [done.stdout, done.stderr]
+    # A read timeout for certain (the connection opens, the answer is late): its message names the URL.
+    with EmulatorServer(EmulatorConfig(state_path=tmp_path / "slow.sqlite3", latency_ms=2000)) as slow:
+        endpoint = slow.url.replace("http://", f"http://partner:{password}@")
+        done = subprocess.run(
+            [str(CLI), "exec", signup_sql("Url Pw", "pw-late"), "--endpoint", endpoint, "--timeout", "0.3"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert "no answer within 0.3 s" in done.stderr, done.stderr
+        outputs += [done.stdout, done.stderr]
     shown = "\n".join(outputs)
     assert "partner:********@127.0.0.1" in shown  # the URL is still shown, with its password masked
     assert leaks(password, shown) == []
