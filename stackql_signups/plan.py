@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from .bind import Call
-from .manifest.model import OutcomeRules
+from .manifest.model import Method, OutcomeRules
 from .redact import MASK, url_userinfo
 from .sql.statements import Reference
 
@@ -59,25 +59,50 @@ class PlannedRequest:
 
 def plan(call: Call) -> PlannedRequest:
     method = call.method
-    query = tuple([(name, query_text(value)) for name, value in call.query])
-    headers = _headers(method.body_media_type or "application/json" if call.body is not None else None)
     path = method.path
     for name, value in call.path_params:
         # Percent-encoded, so that a value cannot add path segments or a query.
         path = path.replace("{" + name + "}", quote(query_text(value), safe=""))
-    return PlannedRequest(
-        statement=call.source.number,
-        method_key=method.key,
-        label=call.label,
-        http_method=method.http_method,
-        server=method.servers[0] if method.servers else "",
+    return request_for(
+        method,
+        call.source.number,
         path=path,
-        query=query,
-        headers=headers,
+        query=tuple([(name, query_text(value)) for name, value in call.query]),
         body=call.body,
+        label=call.label,
         secret_paths=call.secret_paths,
         references=call.references,
-        columns=method.response_fields,
+    )
+
+
+def request_for(
+    method: Method,
+    statement: int,
+    *,
+    path: str | None = None,
+    query: tuple[tuple[str, str], ...] = (),
+    body: Any = None,
+    label: str | None = None,
+    secret_paths: tuple[PathKey, ...] = (),
+    references: tuple[tuple[PathKey, Reference], ...] = (),
+    columns: tuple[str, ...] | None = None,
+) -> PlannedRequest:
+    """The request for `method`: what the manifest says of it (server, verb, headers, x-outcome) filled in,
+    so that EXEC, SELECT and INSERT requests cannot differ in it."""
+    content_type = method.body_media_type or ("application/json" if body is not None else None)
+    return PlannedRequest(
+        statement=statement,
+        method_key=method.key,
+        label=label,
+        http_method=method.http_method,
+        server=method.servers[0] if method.servers else "",
+        path=method.path if path is None else path,
+        query=query,
+        headers=_headers(content_type),
+        body=body,
+        secret_paths=secret_paths,
+        references=references,
+        columns=method.response_fields if columns is None else columns,
         outcome=method.outcome,
     )
 

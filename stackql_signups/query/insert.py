@@ -13,7 +13,7 @@ from .._errors import BindError, Location, ValidationError
 from ..answer import NO_SELECT
 from ..manifest import Method, Registry
 from ..manifest.registry import Target
-from ..plan import PlannedRequest
+from ..plan import PlannedRequest, request_for
 from ..results import ResultSet
 from ..sql.statements import Query
 from .columns import Column, resource_columns
@@ -177,24 +177,8 @@ def _validate(validator: BodyValidator, method: Method, body: dict[str, Any], wh
 def _request(
     statement: int, method: Method, body: dict[str, Any], columns: tuple[str, ...]
 ) -> PlannedRequest:
-    return PlannedRequest(
-        statement=statement,
-        method_key=method.key,
-        label=None,
-        http_method=method.http_method,
-        server=method.servers[0] if method.servers else "",
-        path=method.path,
-        query=(),
-        headers=(
-            ("Content-Type", method.body_media_type or "application/json"),
-            ("Accept", "application/json"),
-        ),
-        body=body,
-        secret_paths=(),
-        references=(),
-        columns=columns,  # what RETURNING shows (nothing without it)
-        outcome=method.outcome,
-    )
+    # Columns: what RETURNING shows (nothing without it).
+    return request_for(method, statement, body=body, columns=columns)
 
 
 def _returning(tree: exp.Insert, target: Target, where: Location) -> Returning | None:

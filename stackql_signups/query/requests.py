@@ -5,10 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..manifest import Method
-from ..plan import PlannedRequest, query_text
+from ..plan import PlannedRequest, query_text, request_for
 from ..sql.statements import Scalar
-
-_ACCEPT = (("Accept", "application/json"),)
 
 
 def select_request(
@@ -24,17 +22,4 @@ def select_request(
             path = path.replace("{" + name + "}", quote(query_text(value), safe=""))
         else:
             query.append((name, query_text(value)))
-    return PlannedRequest(
-        statement=statement,
-        method_key=method.key,
-        label=label,
-        http_method=method.http_method,
-        server=method.servers[0] if method.servers else "",
-        path=path,
-        query=tuple(query),
-        headers=_ACCEPT,
-        body=None,
-        secret_paths=(),
-        references=(),
-        outcome=method.outcome,
-    )
+    return request_for(method, statement, path=path, query=tuple(query), label=label, columns=())
