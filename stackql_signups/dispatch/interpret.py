@@ -71,15 +71,18 @@ def _maskable(secrets: tuple[str, ...]) -> tuple[str, ...]:
 
 def judge_response(response: httpx.Response, ctx: Context, attempts: int) -> Verdict:
     """The verdict on an HTTP answer: success, a retryable 429, a failure, or (5xx) an unknown outcome."""
-    return _echo_scrubbed(_judge_response(response, ctx, attempts), ctx.secrets)
+    verdict = _judge_response(response, ctx, attempts)
+    return _echo_scrubbed(verdict, ctx.secrets, _plain_body_clean(response.content, ctx.secrets))
 
 
-def _echo_scrubbed(verdict: Verdict, secrets: tuple[str, ...]) -> Verdict:
+def _echo_scrubbed(verdict: Verdict, secrets: tuple[str, ...], body_clean: bool = False) -> Verdict:
     """The verdict with whatever the server echoed (request id, the row) masked where it holds a secret:
     a server may repeat the link token or a credential it was sent."""
     outcome = verdict.outcome
     request_id = scrub(outcome.request_id, secrets) if outcome.request_id else outcome.request_id
-    row = scrub_value(outcome.row, secrets) if outcome.row is not None else None
+    row = outcome.row
+    if row is not None and not body_clean:
+        row = scrub_value(row, secrets)
     if isinstance(outcome.error, ApiError) and outcome.error.request_id:
         outcome.error.request_id = scrub(outcome.error.request_id, secrets)  # made here, not shared yet
     return replace(verdict, outcome=replace(outcome, request_id=request_id, row=row))
@@ -90,6 +93,18 @@ def scrub_value(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, (dict, list)) and not _may_hold_secret(value, secrets):
         return value  # the usual answer: one C-speed look instead of a walk over every string
     return _scrub_each(value, secrets)
+
+
+def _plain_body_clean(raw: bytes, secrets: tuple[str, ...]) -> bool:
+    """Whether an answer's bytes certainly hold no secret and no userinfo in any string parsed from them.
+
+    Only for printable ASCII with no backslash (no escape, so every parsed string is a slice of the
+    text whatever the charset) and no NUL (UTF-16/32 always has some): then a plain search is exact.
+    """
+    if not raw.isascii() or b"\\" in raw or b"@" in raw or b"\x00" in raw:
+        return False
+    text = raw.decode("ascii")
+    return not any(secret in text for secret in _maskable(secrets))
 
 
 def _may_hold_secret(value: Any, secrets: tuple[str, ...]) -> bool:

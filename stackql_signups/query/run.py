@@ -39,9 +39,7 @@ def run_select(plan: SelectPlan, send: Send) -> SelectResult:
             from .._errors import BindError
 
             raise BindError(f"statement {plan.statement}: {exc.message}") from None
-        positions = plan.json_columns
-        if positions:
-            decode = db.decode
-            rows = [tuple(decode(v) if i in positions else v for i, v in enumerate(r)) for r in rows]
+        if plan.json_columns:
+            rows = db.decode_rows(rows, plan.json_columns)
     result = ResultSet(names or plan.columns, tuple(rows), plan.statement)
     return SelectResult(result, requests, tuple(warnings))

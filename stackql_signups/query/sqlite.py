@@ -77,7 +77,7 @@ class Database:
         rows = list(rows)
 
         def fast(row: Mapping[str, Any]) -> list[Any]:
-            values = [row.get(n) for n in names]
+            values = list(map(row.get, names))
             for i, opaque in objects:
                 value = values[i]
                 if value is not None:
@@ -87,20 +87,34 @@ class Database:
             return values
 
         sql = f"INSERT INTO {_quote(table)} VALUES ({', '.join('?' for _ in columns)})"
+        self._db.execute("BEGIN")  # one transaction, not one per row (the connection is in autocommit)
         try:
-            self._db.executemany(sql, (fast(row) for row in rows))
+            self._db.executemany(sql, map(fast, rows))
         except (sqlite3.ProgrammingError, sqlite3.InterfaceError, TypeError):
             # A value of an unexpected type (an object where the schema says string): every cell converted.
             self._db.execute(f"DELETE FROM {_quote(table)}")
             self._db.executemany(sql, ([cell(c, row.get(c.name)) for c in columns] for row in rows))
+        finally:
+            self._db.execute("COMMIT")
+
+    def decode_rows(self, rows: list[tuple[Any, ...]], positions: frozenset[int]) -> list[tuple[Any, ...]]:
+        """The result's rows with the JSON cells at `positions` as the values they were loaded from."""
+        at = sorted(positions)
+        decode = self.decode
+
+        def one(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            cells = list(row)
+            for i in at:
+                cells[i] = decode(cells[i])
+            return tuple(cells)
+
+        return list(map(one, rows))
 
     def decode(self, value: Any) -> Any:
         """A JSON cell of a result as the value it was loaded from (JSON text SQLite made is parsed)."""
-        if not isinstance(value, str):
-            return value
-        found = self.decoded.get(value, _MISSING)
-        if found is not _MISSING:
-            return found
+        found = self.decoded.get(value, _MISSING)  # SQLite's values are all hashable
+        if found is not _MISSING or not isinstance(value, str):
+            return value if found is _MISSING else found
         try:
             return json.loads(value)
         except ValueError:

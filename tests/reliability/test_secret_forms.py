@@ -132,15 +132,20 @@ class _Echo(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         token = body.get("token", "")
-        status = 201 if body.get("entitlement", {}).get("external_id") == "ok" else 400
+        external_id = body.get("entitlement", {}).get("external_id", "")
+        status = 201 if external_id.startswith("ok") else 400
         answer = (
             {"organization_id": token, "sso_url": f"https://x/{token}", "display_message": f"linked {token}"}
             if status == 201
             else {"errors": [{"status": "400", "code": "invalid_input", "detail": f"bad token {token}"}]}
         )
-        data = json.dumps(answer).encode()
+        text = json.dumps(answer)
+        if external_id == "ok-escaped":  # the same JSON with the token written as \uXXXX escapes
+            text = text.replace(token, "".join(f"\\u{ord(c):04x}" for c in token))
+        charset = "utf-16" if external_id == "ok-utf16" else "utf-8"
+        data = text.encode(charset)
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", f"application/json; charset={charset}")
         self.send_header("X-Request-Id", f"req-{token}")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -160,7 +165,7 @@ def echo_server() -> Iterator[str]:
     server.server_close()
 
 
-@pytest.mark.parametrize("external_id", ["ok", "refused"])
+@pytest.mark.parametrize("external_id", ["ok", "ok-escaped", "ok-utf16", "refused"])
 @pytest.mark.parametrize("output", ["table", "json", "csv"])
 def test_values_a_server_echoes_back_are_masked(
     echo_server: str, tmp_path: Path, external_id: str, output: str
@@ -176,6 +181,6 @@ def test_values_a_server_echoes_back_are_masked(
         env=clean_env(tmp_path / "home"),
         timeout=60,
     )
-    assert done.returncode == (0 if external_id == "ok" else 1), done.stderr
+    assert done.returncode == (0 if external_id.startswith("ok") else 1), done.stderr
     assert leaks(token, done.stdout, done.stderr, report.read_text()) == []
     assert "********" in done.stdout + done.stderr
