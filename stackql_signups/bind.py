@@ -13,6 +13,7 @@ from ._errors import BindError, Location, ValidationError
 from .manifest import Method, Parameter, Registry, Target
 from .manifest.schema import Document
 from .sql import splitter
+from .sql.lexical import first_code
 from .sql.statements import Exec, Param, Reference, Scalar
 
 PathKey = tuple[str | int, ...]
@@ -77,7 +78,7 @@ class Binder:
 
     def where(self, statement: Exec, offset: int | None = None) -> Location:
         start = statement.source.offset + (
-            offset if offset is not None else splitter.first_code(statement.source.text)
+            offset if offset is not None else first_code(statement.source.text)
         )
         return splitter.location(self.script, start, statement.source.number, statement.source.anchor)
 

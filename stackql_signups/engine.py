@@ -16,6 +16,7 @@ from .render import render
 from .results import ResultSet
 from .sql import splitter
 from .sql.fastpath import Prefixes, parse_statement
+from .sql.lexical import first_code
 from .sql.statements import (
     Describe,
     Exec,
@@ -156,7 +157,7 @@ def _steps(
                 warning = f"method {call.method.name} is not awaitable; the AWAIT hint is ignored"
             yield Step(number, request=plan(call), warning=warning, verb="EXEC")
             continue
-        first = chunk.offset + splitter.first_code(chunk.text)
+        first = chunk.offset + first_code(chunk.text)
         where = splitter.location(sql, first, number, (chunk.offset, chunk.line))
         if isinstance(statement, Show):
             yield Step(number, answer=show(statement, registry, binder.default_provider, where), verb="SHOW")

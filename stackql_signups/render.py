@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._errors import Location, TemplateError
+from .sql.lexical import Span, spans
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters mark each rendered value until it is placed
 _MARKER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
@@ -345,69 +346,109 @@ def _template_line(exc: BaseException) -> int | None:
 
 
 class _Context:
-    """Where the next character of the rendered text stands."""
+    """Where a value stands: in code, or in a SQL string (and there, in JSON: a string or nested brackets)."""
 
-    def __init__(self) -> None:
-        self.in_sql_string = False
+    def __init__(self, in_sql_string: bool = False) -> None:
+        self.in_sql_string = in_sql_string
         self.in_json_string = False
         self.json_depth = 0  # brackets open inside the current SQL string, outside JSON strings
 
 
+_IN_STRING = re.compile(f"[{_OPEN}'\"{{}}\\[\\]]")  # what changes the JSON state inside a SQL string
+
+
 def _place(text: str, values: list[Any], names: list[str]) -> str:
-    """Replace each value marker by the value written for its context: SQL, SQL string or JSON."""
+    """Replace each value marker by the value written for where it stands: SQL, SQL string or JSON."""
     out: list[str] = []
-    i, n = 0, len(text)
-    at = _Context()
-    while i < n:
+    i = 0
+    for span in spans(text):  # the strings, quoted names and comments, as the splitter sees them
+        _place_in_code(text, i, span.start, values, names, out)
+        if span.kind == "string":
+            _place_in_string(text, span, values, names, out)
+        else:
+            out.append(_plain(text[span.start : span.end], values, text[span.start]))
+        i = span.end
+    _place_in_code(text, i, len(text), values, names, out)
+    return "".join(out)
+
+
+def _place_in_code(text: str, i: int, n: int, values: list[Any], names: list[str], out: list[str]) -> None:
+    code = _Context()
+    for found in _MARKER.finditer(text, i, n):
+        out.append(text[i : found.start()])
+        index = int(found.group(1))
+        written = _written(values[index], names[index], code, out)
+        before = next((part for part in reversed(out) if part), "")
+        out.append(_apart(before[-1:], written, text[found.end() : found.end() + 1]))
+        i = found.end()
+    out.append(text[i:n])
+
+
+def _apart(before: str, written: str, after: str) -> str:
+    """`written` with a space where it would fuse with the character before or after it: `-` and `-1`
+    would open a comment, `'a'` and `'b'` would read as one string `a'b`."""
+    if written[:1] in ("-", "'") and before == written[0]:
+        written = " " + written
+    if written[-1:] == "'" and after == "'":
+        written += " "
+    return written
+
+
+def _place_in_string(text: str, span: Span, values: list[Any], names: list[str], out: list[str]) -> None:
+    """A SQL string's values: JSON string content, one JSON value, or text, escaped for the string."""
+    out.append(text[span.start])
+    at = _Context(in_sql_string=True)
+    n = span.end - 1 if span.closed else span.end
+    pos = i = span.start + 1  # text[pos:i] is copied but not yet written out
+    search = _IN_STRING.search
+    while (found := search(text, i, n)) is not None:
+        i = found.start()
         ch = text[i]
         if ch == _OPEN:
+            out.append(text[pos:i])
             end = text.index(_CLOSE, i)
             index = int(text[i + 1 : end])
             value, name = values[index], names[index]
-            i = end + 1
+            after = end + 1
             quoted_whole = (
-                at.in_sql_string
-                and at.in_json_string
+                at.in_json_string
                 and isinstance(value, (dict, list))
-                and out
-                and out[-1] == '"'
-                and i < n
-                and text[i] == '"'
+                and text[i - 1] == '"'
+                and after < n
+                and text[after] == '"'
             )
             if quoted_whole:
                 # The provider docs write "organization": "{{ organization }}": put the object itself there.
-                out.pop()
+                out[-1] = out[-1][:-1]
                 out.append(_data_json(value).replace("'", "''"))
-                i += 1
+                after += 1
                 at.in_json_string = False
-                continue
-            out.append(_written(value, name, at, out))
+            else:
+                out.append(_written(value, name, at, out))
+            pos = i = after
             continue
-        if not at.in_sql_string:
-            if ch == "'":
-                at.in_sql_string, at.in_json_string, at.json_depth = True, False, 0
-            elif text.startswith("--", i) or text.startswith("/*", i) or ch in '"`':
-                stop = {"-": "\n", "/": "*/", '"': '"', "`": "`"}[ch]
-                end = text.find(stop, i + (2 if ch in "-/" else 1))
-                end = n if end < 0 else end + len(stop)
-                out.append(_plain(text[i:end], values, ch))
-                i = end
-                continue
-        elif ch == "'":
-            if text.startswith("''", i):
-                out.append("''")
-                i += 2
-                continue
-            at.in_sql_string = False
-        elif ch == '"' and not _escaped(text, i):
-            at.in_json_string = not at.in_json_string
-        elif not at.in_json_string and ch in "{[":
-            at.json_depth += 1
-        elif not at.in_json_string and ch in "}]":
-            at.json_depth = max(0, at.json_depth - 1)
-        out.append(ch)
+        if ch == "'":  # a doubled quote inside the string (the span ends at the closing one)
+            i += 2
+            continue
+        if ch == '"':
+            if not _escaped(text, i):
+                at.in_json_string = not at.in_json_string
+        elif not at.in_json_string:
+            at.json_depth = at.json_depth + 1 if ch in "{[" else max(0, at.json_depth - 1)
         i += 1
-    return "".join(out)
+    out.append(text[pos:n])
+    if span.closed:
+        out.append(text[n])
+
+
+def _tail(out: list[str], size: int = 40) -> str:
+    """The last `size` characters written before trailing white space, without joining all of `out`."""
+    tail = ""
+    for part in reversed(out):
+        tail = part + tail
+        if len(tail.rstrip()) >= size:
+            break
+    return tail.rstrip()[-size:]
 
 
 def _plain(chunk: str, values: list[Any], opener: str) -> str:
@@ -488,7 +529,7 @@ def _no_constant(name: str) -> Any:
 
 def _value_position(out: list[str]) -> bool:
     """Whether the text written so far ends where a SQL value goes: after `=` or LIKE."""
-    tail = "".join(out[-40:]).rstrip()
+    tail = _tail(out)
     if not tail:
         return False
     return tail.endswith("=") or tail.upper().endswith(("LIKE", ",", "(", "@@JSON"))

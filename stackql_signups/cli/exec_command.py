@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from .._errors import UsageError
 from ..present import FORMATS, Presenter
-from ..sql.splitter import has_code
+from ..sql.lexical import has_code
 from . import inputs
 from .flags import add_sending_arguments, options_from_args
 from .outfile import GuardedFile, open_guarded

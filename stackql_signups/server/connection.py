@@ -18,6 +18,7 @@ from pg_mimic.results import encode_row
 
 from .._errors import ParseError
 from ..sql import splitter
+from ..sql.lexical import has_code
 from .results import Shape, notice_fields
 from .session import EngineSession
 from .statement import EnginePortal
@@ -107,7 +108,7 @@ class EngineConnection(Connection):
             self.stream.write(messages.make_command_complete(tag))
 
     async def _handle_simple_query(self, sql: str) -> None:
-        if not splitter.has_code(sql.replace(";", " ")):
+        if not has_code(sql.replace(";", " ")):
             self.stream.write(messages.make_empty_query_response())
             return
         try:

@@ -17,7 +17,7 @@ from pg_mimic.middleware import (
     transaction_control,
 )
 
-from ..sql.splitter import first_code
+from ..sql.lexical import first_code
 
 _ISOLATION = re.compile(r"\s*SHOW\s+TRANSACTION\s+ISOLATION\s+LEVEL\s*;?\s*$", re.IGNORECASE)
 

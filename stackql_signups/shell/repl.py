@@ -204,7 +204,8 @@ def scripted(shell: Shell, stream: TextIO) -> int:
 
 def count_statements(text: str) -> int:
     """How many statements `text` holds (as the script splitter cuts it: quotes and comments kept whole)."""
-    from ..sql.splitter import has_code, split
+    from ..sql.lexical import has_code
+    from ..sql.splitter import split
 
     try:
         return sum(1 for chunk in split(text) if has_code(chunk.text))

@@ -13,7 +13,8 @@ import re
 from typing import NamedTuple
 
 from .grammar import DESCRIBE_VERBS, LABEL_HINT, LITERAL_WORDS, SHOW_OBJECTS
-from .splitter import Chunk, first_code
+from .lexical import first_code
+from .splitter import Chunk
 from .statements import Describe, Exec, Param, Reference, Scalar, Show, Source, Statement, Use
 
 # What sqlglot skips between tokens (block comments are left to it); its `--` comments end at \r or \n.

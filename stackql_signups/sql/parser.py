@@ -12,6 +12,7 @@ from .._errors import Location, ParseError
 from . import splitter
 from .dialect import StackQLTokenizer
 from .grammar import DESCRIBE_VERBS, LABEL_HINT, QUERY_VERBS, SHOW_OBJECTS, UNSUPPORTED_VERBS
+from .lexical import first_code
 from .statements import (
     Describe,
     Exec,
@@ -45,7 +46,7 @@ def iter_parse(script: str) -> Iterator[Statement]:
 
 def parse_statement(script: str, chunk: splitter.Chunk, number: int) -> Statement:
     anchor = (chunk.offset, chunk.line)
-    line, column, _ = splitter.line_and_column(script, chunk.offset + splitter.first_code(chunk.text), anchor)
+    line, column, _ = splitter.line_and_column(script, chunk.offset + first_code(chunk.text), anchor)
     source = Source(
         number=number, offset=chunk.offset, line=line, column=column, text=chunk.text, offset_line=chunk.line
     )
@@ -54,9 +55,7 @@ def parse_statement(script: str, chunk: splitter.Chunk, number: int) -> Statemen
     except TokenError as exc:  # the splitter catches unterminated strings; this is what is left
         raise ParseError(
             f"cannot read the statement: {str(exc).splitlines()[0]}",
-            location=splitter.location(
-                script, chunk.offset + splitter.first_code(chunk.text), number, anchor
-            ),
+            location=splitter.location(script, chunk.offset + first_code(chunk.text), number, anchor),
         ) from None
     return _Parser(script, chunk, tokens, source).statement()
 

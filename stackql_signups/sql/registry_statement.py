@@ -10,6 +10,7 @@ import re
 
 from .._errors import ParseError
 from . import splitter
+from .lexical import first_code
 from .statements import RegistryCommand, Source
 
 _KEYWORD = re.compile(r"(?i:REGISTRY)(?![A-Za-z0-9_$])")
@@ -22,7 +23,7 @@ USAGE = "REGISTRY LIST [provider] or REGISTRY PULL provider [version]"
 
 def parse_registry(script: str, chunk: splitter.Chunk, number: int) -> RegistryCommand | None:
     """The REGISTRY statement in `chunk`, None when it is not one; a malformed one raises ParseError."""
-    first = splitter.first_code(chunk.text)
+    first = first_code(chunk.text)
     head = _KEYWORD.match(chunk.text, first)
     if head is None:
         return None
