@@ -9,6 +9,11 @@ from pathlib import Path
 
 from ._errors import UsageError
 
+DEFAULT_API_KEY = "emulator-key"
+DEFAULT_API_SECRET = "emulator-secret"
+"""The emulator's documented credentials: it accepts them unless told others, and a loopback endpoint is
+sent them when no variable is set. Here rather than in `emulator/`, so that a client never imports it."""
+
 
 def default_state_path() -> Path:
     """The embedded emulator's state file, in the user's data directory."""
@@ -41,6 +46,4 @@ def local_emulator(state: str | None) -> Iterator[str]:
 
 def loopback_credentials() -> tuple[str, str]:
     """The emulator's documented key and secret: sent to a loopback endpoint when no variable is set."""
-    from .emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
-
     return DEFAULT_API_KEY, DEFAULT_API_SECRET

@@ -27,6 +27,7 @@ from .outcome import Outcome, RetryNotice
 from .pacing import Pacer
 from .retry import RetryPolicy
 from .schedule import has_key
+from .transports import AsyncSchemeTransport, SchemeTransport
 
 RetryHook = Callable[[RetryNotice], None]
 LogHook = Callable[[str], None]
@@ -75,12 +76,16 @@ class _Dispatcher:
             "timeout": httpx.Timeout(
                 connect=c.connect_timeout, read=c.read_timeout, write=c.read_timeout, pool=c.connect_timeout
             ),
-            "verify": c.verify_tls,
+            "verify": c.verify_tls,  # for proxies from the environment; other requests use `_trust_env`
             "headers": {"User-Agent": c.user_agent},
             "follow_redirects": False,  # a redirected POST could be replayed elsewhere; report it instead
-            # Proxy variables must not divert requests meant for a local emulator.
-            "trust_env": not (c.endpoint is not None and is_loopback(c.endpoint)),
+            "trust_env": self._trust_env(),
         }
+
+    def _trust_env(self) -> bool:
+        # Proxy variables must not divert requests meant for a local emulator.
+        c = self.config
+        return not (c.endpoint is not None and is_loopback(c.endpoint))
 
     def _request_line(self, request: httpx.Request) -> str:
         """`> POST https://host/path (Authorization: Basic ********, 312 bytes)` for `--verbose`."""
@@ -207,6 +212,8 @@ class Executor(_Dispatcher):
                 "request": [lambda r: log(self._request_line(r))],
                 "response": [lambda r: log(self._status_line(r))],
             }
+        if transport is None:
+            transport = SchemeTransport(config.verify_tls, self._trust_env())
         self._client = httpx.Client(transport=transport, event_hooks=hooks, **self._client_options())
 
     def send(self, request: PlannedRequest) -> Outcome:
@@ -295,6 +302,8 @@ class AsyncExecutor(_Dispatcher):
                 log(self._status_line(response))
 
             hooks = {"request": [log_request], "response": [log_response]}
+        if transport is None:
+            transport = AsyncSchemeTransport(config.verify_tls, self._trust_env())
         self._client = httpx.AsyncClient(transport=transport, event_hooks=hooks, **self._client_options())
 
     async def send(self, request: PlannedRequest) -> Outcome:

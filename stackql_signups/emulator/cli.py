@@ -63,7 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     faults = parser.add_argument_group("faults", "simulate a slow, busy or failing API (API routes only)")
     faults.add_argument(
-        "--latency", metavar="MS", type=float, default=0.0, help="delay each API answer by MS ms"
+        "--latency",
+        metavar="MS",
+        type=float,
+        default=0.0,
+        help="answer each API request MS ms after it arrived",
     )
     faults.add_argument(
         "--rate-limit",

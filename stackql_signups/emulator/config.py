@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_API_KEY = "emulator-key"
-DEFAULT_API_SECRET = "emulator-secret"
+from ..connection import DEFAULT_API_KEY as DEFAULT_API_KEY
+from ..connection import DEFAULT_API_SECRET as DEFAULT_API_SECRET
+
 API_KEY_ENV = "CONFLUENT_CLOUD_API_KEY"
 API_SECRET_ENV = "CONFLUENT_CLOUD_API_SECRET"
 

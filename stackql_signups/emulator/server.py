@@ -104,6 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     unread_body = False  # a 413 left the body unread: drain it after answering (see _linger)
     current = ("-", "-")
+    arrived = 0.0  # time.monotonic() when the current request was read: its latency counts from there
     method = "-"
 
     def setup(self) -> None:
@@ -117,6 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = str(uuid.uuid4())
         try:
             parsed = self._read_request()
+            self.arrived = time.monotonic()
         except OSError:  # a timeout or a reset: the client is gone
             return
         if parsed is None:
@@ -233,7 +235,9 @@ class _Handler(BaseHTTPRequestHandler):
         emulator = self.server.emulator
         app = emulator.app
         if response.delay > 0:
-            time.sleep(response.delay)
+            # The answer leaves `delay` after the request arrived, as from a remote API: this process's own
+            # work, done one request at a time, is not added on top (16 requests at once would wait for it).
+            time.sleep(max(0.0, response.delay - (time.monotonic() - self.arrived)))
         gate = app.faults.gate if app is not None and response.api and not response.drop else None
         admission = gate.admit() if gate is not None else Admission.ANSWER
         if admission is Admission.HOLD:

@@ -242,7 +242,7 @@ def test_keep_alive_one_connection_per_run(emulator: EmulatorServer) -> None:
     with Executor(cfg, env={}) as ex:
         for n in range(1, 5):
             ex.send(planned(n))
-        pool = ex._client._transport._pool  # type: ignore[attr-defined]
+        pool = ex._client._transport._plain._pool  # type: ignore[attr-defined]  # http:// goes there
         connections.update(id(c) for c in pool.connections)
     assert len(connections) == 1
 

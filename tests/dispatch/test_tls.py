@@ -1,0 +1,108 @@
+"""https:// endpoints verify certificates (the CA bundle loads on first use); --insecure opts out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+import stackql_signups
+from stackql_signups import AsyncSession, Options
+
+from ..e2e import CLI, clean_env, require_cli, signup_sql
+
+ANSWER = {"organization_id": "org-tls", "sso_url": "https://sso.example", "display_message": "ok"}
+
+
+class _Created(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.posts += 1  # type: ignore[attr-defined]
+        data = json.dumps(ANSWER).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadingHTTPServer]:
+    """A server on 127.0.0.1 with a self-signed certificate, which no CA bundle trusts."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    request = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    subprocess.run(
+        [
+            *request,
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Created)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.posts = 0  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _url(server: ThreadingHTTPServer) -> str:
+    return f"https://127.0.0.1:{server.server_address[1]}"
+
+
+def test_an_untrusted_certificate_is_refused_and_insecure_accepts_it(
+    https_server: ThreadingHTTPServer, tmp_path: Path
+) -> None:
+    require_cli()
+    env = clean_env(tmp_path / "home")
+    env.update(CONFLUENT_CLOUD_API_KEY="k-tls", CONFLUENT_CLOUD_API_SECRET="s-tls-secret")
+    before = https_server.posts  # type: ignore[attr-defined]
+    command = [str(CLI), "exec", signup_sql("Tls", "tls-1"), "--endpoint", _url(https_server), "-o", "json"]
+    refused = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert refused.returncode == 1, refused.stderr
+    assert "certificate" in refused.stderr.lower() and "Traceback" not in refused.stderr
+    assert https_server.posts == before  # type: ignore[attr-defined]  # the handshake failed first
+
+    accepted = subprocess.run([*command, "--insecure"], capture_output=True, text=True, env=env, timeout=60)
+    assert accepted.returncode == 0, accepted.stderr
+    assert json.loads(accepted.stdout)[0]["organization_id"] == "org-tls"
+    assert https_server.posts == before + 1  # type: ignore[attr-defined]
+
+
+def test_the_async_session_verifies_certificates_too(
+    https_server: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONFLUENT_CLOUD_API_KEY", "k-tls")
+    monkeypatch.setenv("CONFLUENT_CLOUD_API_SECRET", "s-tls-secret")
+
+    async def signup(insecure: bool, external_id: str) -> list[dict[str, object]]:
+        options = Options(endpoint=_url(https_server), insecure=insecure)
+        async with AsyncSession(options) as session:
+            return await session.execute(signup_sql("Tls", external_id))
+
+    with pytest.raises(stackql_signups.Error, match=r"(?i)certificate"):
+        asyncio.run(signup(False, "tls-a1"))
+    assert asyncio.run(signup(True, "tls-a2"))[0]["organization_id"] == "org-tls"
