@@ -13,10 +13,12 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from .. import __version__
 from .._errors import Error, UsageError
 from . import environment, stackql_exec, stackql_flags
+from .main import exit_with
 
 EXIT_INTERRUPTED = 130
 
@@ -88,6 +90,11 @@ def version_text() -> str:
     )
 
 
+def run() -> NoReturn:
+    """The `stackql` command."""
+    exit_with(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -121,4 +128,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
