@@ -15,7 +15,8 @@ class ResultSet:
     statement: int = 0
 
     def records(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+        columns = self.columns
+        return [dict(zip(columns, row, strict=False)) for row in self.rows]  # rows are as wide as columns
 
     @staticmethod
     def from_records(records: list[dict[str, Any]], statement: int = 0) -> ResultSet:

@@ -60,12 +60,17 @@ class Database:
         # JSON text written for object cells -> the object: a result cell that is such a cell unchanged
         # is given back without parsing it again.
         self.decoded: dict[str, Any] = {}
-        self._opaque = opaque  # object columns stored as placeholders (the query never reads them)
+        # Objects of the columns the query never reads, stored as their index here (in a column with no
+        # type, where an integer stays one): an integer in a JSON column of the result is such an index.
+        self._kept: list[Any] = []
+        self._opaque = opaque
         for fetch in fetches:
             self.create(fetch.table, fetch.columns)
 
     def create(self, table: str, columns: tuple[Column, ...]) -> None:
-        definition = ", ".join(f"{_quote(c.name)} {c.sqlite_type}" for c in columns)
+        definition = ", ".join(
+            _quote(c.name) if c.name in self._opaque else f"{_quote(c.name)} {c.sqlite_type}" for c in columns
+        )
         self._db.execute(f"CREATE TABLE {_quote(table)} ({definition})")
         self._columns[table] = columns
 
@@ -73,16 +78,20 @@ class Database:
         columns = self._columns[table]
         names = [c.name for c in columns]
         objects = [(i, c.name in self._opaque) for i, c in enumerate(columns) if c.is_json]
-        memo = self.decoded
+        memo, kept = self.decoded, self._kept
         rows = list(rows)
 
         def fast(row: Mapping[str, Any]) -> list[Any]:
             values = list(map(row.get, names))
             for i, opaque in objects:
                 value = values[i]
-                if value is not None:
-                    # A placeholder starts with NUL, which JSON text never does: it cannot meet real text.
-                    text = values[i] = f"\x00{len(memo)}" if opaque else _encode(value)
+                if value is None:
+                    continue
+                if opaque:
+                    values[i] = len(kept)
+                    kept.append(value)
+                else:
+                    text = values[i] = _encode(value)
                     memo[text] = value
             return values
 
@@ -93,7 +102,12 @@ class Database:
         except (sqlite3.ProgrammingError, sqlite3.InterfaceError, TypeError):
             # A value of an unexpected type (an object where the schema says string): every cell converted.
             self._db.execute(f"DELETE FROM {_quote(table)}")
-            self._db.executemany(sql, ([cell(c, row.get(c.name)) for c in columns] for row in rows))
+            kept_at = {i for i, opaque in objects if opaque}
+
+            def converted(row: Mapping[str, Any]) -> list[Any]:
+                return [v if i in kept_at else cell(columns[i], v) for i, v in enumerate(fast(row))]
+
+            self._db.executemany(sql, map(converted, rows))
         finally:
             self._db.execute("COMMIT")
 
@@ -112,6 +126,8 @@ class Database:
 
     def decode(self, value: Any) -> Any:
         """A JSON cell of a result as the value it was loaded from (JSON text SQLite made is parsed)."""
+        if self._opaque and type(value) is int:
+            return self._kept[value]  # an object the query only passed through
         found = self.decoded.get(value, _MISSING)  # SQLite's values are all hashable
         if found is not _MISSING or not isinstance(value, str):
             return value if found is _MISSING else found
