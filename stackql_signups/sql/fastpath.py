@@ -12,26 +12,43 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from .grammar import DESCRIBE_VERBS, LABEL_HINT, LITERAL_WORDS, SHOW_OBJECTS
+from .grammar import (
+    BLOCK_COMMENT,
+    DESCRIBE_VERBS,
+    LABEL_HINT,
+    LINE_COMMENT,
+    LITERAL_WORDS,
+    SHOW_OBJECTS,
+    STRING_QUOTE,
+)
 from .lexical import first_code
 from .splitter import Chunk
 from .statements import Describe, Exec, Param, Reference, Scalar, Show, Source, Statement, Use
 
-# What sqlglot skips between tokens (block comments are left to it); its `--` comments end at \r or \n.
-_WS = r"(?:[ \t\r\n]|--[^\r\n]*(?![^\r\n]))"  # a comment runs to the line end: no backtracking
+# The quote and comment facts of `grammar.py`, as regular-expression pieces.
+_Q = re.escape(STRING_QUOTE)
+
+
+def _quoted(group: str) -> str:
+    """A string literal, its text between the quotes captured as `group` (a doubled quote is one)."""
+    return rf"{_Q}(?P<{group}>[^{_Q}]*(?:{_Q}{_Q}[^{_Q}]*)*){_Q}"
+
+
+_OPEN, _CLOSE = (re.escape(mark) for mark in BLOCK_COMMENT)
+# What sqlglot skips between tokens (block comments are left to it); its line comments end at \r or \n.
+_WS = rf"(?:[ \t\r\n]|{re.escape(LINE_COMMENT)}[^\r\n]*(?![^\r\n]))"  # to the line end: no backtracking
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _HEAD = re.compile(
     rf"{_WS}*"  # leading white space and line comments
     rf"(?i:EXEC){_WS}+"
-    rf"(?:(/\*\+(?:(?!\*/|/\*)[\s\S])*\*/){_WS}+)?"  # one hint: sqlglot keeps only one after EXEC
+    rf"(?:({_OPEN}\+(?:(?!{_CLOSE}|{_OPEN})[\s\S])*{_CLOSE}){_WS}+)?"  # one hint: sqlglot keeps only one
     rf"({_NAME}(?:\.{_NAME}){{0,3}})"
     rf"(?={_WS}|\Z)"
 )
 _ITEM = re.compile(
     rf"(?:{_WS}+|{_WS}*(?P<comma>,){_WS}*)"  # the separator
     rf"@(?P<double>@?)(?P<name>{_NAME}){_WS}*={_WS}*"
-    r"(?:"
-    r"'(?P<string>[^']*(?:''[^']*)*)'"  # '' is a quote
+    rf"(?:{_quoted('string')}"
     r"|(?P<number>-?[0-9]+(?:\.[0-9]+)?)"
     rf"|(?P<label>{_NAME})\.(?P<field>{_NAME})"
     rf"|(?P<word>{_NAME})"  # true, false or null
@@ -68,15 +85,16 @@ def parse_exec(script: str, chunk: Chunk, number: int, prefixes: Prefixes | None
     """The EXEC in `chunk`, or None when the fast path is not sure it reads it as sqlglot would."""
     text = chunk.text
     # A batch repeats one statement with a different body: read what precedes `@@json='` once.
-    cut = text.find("@@json='")
+    cut = text.find(_JSON_OPENING)
+    at = cut + len(_JSON_OPENING) - 1  # the opening quote of the body
     if (
         prefixes is not None
         and cut > 0
         and text[cut - 1] in " \t\r\n"
-        and (body := _BODY.match(text, cut + 7)) is not None
+        and (body := _BODY.match(text, at)) is not None
     ):
         prefix = text[:cut]
-        if "--" in prefix[max(prefix.rfind("\n"), prefix.rfind("\r")) + 1 :]:
+        if LINE_COMMENT in prefix[max(prefix.rfind("\n"), prefix.rfind("\r")) + 1 :]:
             return _parse_exec(script, chunk, number)  # `@@json` is inside a line comment
         if prefix not in prefixes:
             if len(prefixes) >= _MAX_PREFIXES:
@@ -87,7 +105,12 @@ def parse_exec(script: str, chunk: Chunk, number: int, prefixes: Prefixes | None
             return Exec(
                 name=known.name,
                 params=known.params,
-                json_body=Param(name="json", value=body.group(1).replace("''", "'"), offset=cut + 7, at=cut),
+                json_body=Param(
+                    name="json",
+                    value=_unquoted(body.group("body")),
+                    offset=cut + len(_JSON_OPENING) - 1,
+                    at=cut,
+                ),
                 hints=known.hints,
                 label=known.label,
                 source=_source(script, chunk, number, known.first),
@@ -112,7 +135,8 @@ def _read_prefix(prefix: str) -> _Prefix | None:
     return _Prefix(found.name, found.params, found.hints, found.label, first_code(prefix))
 
 
-_BODY = re.compile(r"'([^']*(?:''[^']*)*)'[ \t\r\n]*\Z")  # the rest of the statement: one JSON string
+_BODY = re.compile(rf"{_quoted('body')}[ \t\r\n]*\Z")  # the rest of the statement: one JSON string
+_JSON_OPENING = "@@json=" + STRING_QUOTE
 _MAX_PREFIXES = 512  # distinct prefixes remembered per script
 
 
@@ -147,9 +171,7 @@ def _parse_exec(script: str, chunk: Chunk, number: int) -> Exec | None:
         kind = "number" if digits is not None else "label" if first is not None else "word"
         offset = m.start("string") - 1 if string is not None else m.start(kind)
         if double:
-            json_body = Param(
-                name="json", value=string.replace("''", "'"), offset=offset, at=m.start("double") - 1
-            )
+            json_body = Param(name="json", value=_unquoted(string), offset=offset, at=m.start("double") - 1)
         else:
             value = _value(string, digits, first, second, word)
             if value is _DECLINE:
@@ -263,11 +285,16 @@ def _source(script: str, chunk: Chunk, number: int, first: int | None = None) ->
 _DECLINE = object()
 
 
+def _unquoted(string: str) -> str:
+    """A string's text between its quotes, each doubled quote read as one."""
+    return string.replace(STRING_QUOTE * 2, STRING_QUOTE)
+
+
 def _value(
     string: str | None, number: str | None, first: str | None, second: str | None, word: str | None
 ) -> Scalar | Reference | object:
     if string is not None:
-        return string.replace("''", "'")
+        return _unquoted(string)
     if number is not None:
         if len(number) > 4300:
             return _DECLINE  # longer than Python reads: the parser says so
