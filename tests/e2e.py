@@ -257,3 +257,20 @@ def activate_sql(organization: str) -> str:
     """An activate_signup EXEC; `organization` is a quoted id ('...') or a reference (a.organization_id)."""
     body = json.dumps({"user": USER})
     return f"EXEC {RESOURCE}.activate_signup @organization_id={organization} @@json='{body}';"
+
+
+_OPENSSL_REQUEST = ("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1")
+_OPENSSL_REQUEST += ("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no CA bundle trusts, and its key (made with openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed (it makes the test's certificate)")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [*_OPENSSL_REQUEST, "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key

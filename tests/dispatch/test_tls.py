@@ -16,7 +16,7 @@ import pytest
 import stackql_signups
 from stackql_signups import AsyncSession, Options
 
-from ..e2e import CLI, clean_env, require_cli, signup_sql
+from ..e2e import CLI, clean_env, require_cli, self_signed_certificate, signup_sql
 
 ANSWER = {"organization_id": "org-tls", "sso_url": "https://sso.example", "display_message": "ok"}
 
@@ -40,23 +40,7 @@ class _Created(BaseHTTPRequestHandler):
 def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadingHTTPServer]:
     """A server on 127.0.0.1 with a self-signed certificate, which no CA bundle trusts."""
     folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    request = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-    subprocess.run(
-        [
-            *request,
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(folder)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Created)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)

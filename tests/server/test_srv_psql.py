@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from ..e2e import CLI, RESOURCE, USER, Emulator, clean_env, run, signup_sql
+from ..e2e import CLI, RESOURCE, USER, Emulator, clean_env, run, self_signed_certificate, signup_sql
 from .server_support import Server
 
 pytestmark = pytest.mark.usefixtures("needs_psql")
@@ -146,29 +144,7 @@ def test_a_non_loopback_address_without_a_password_is_refused(tmp_path: Path) ->
 
 
 def test_tls_is_offered_with_a_certificate(tmp_path: Path, module_emulator: Emulator) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed (it makes the test's certificate)")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path)
     server = _server(tmp_path, module_emulator, "--pgsrv.tls.cert", str(cert), "--pgsrv.tls.key", str(key))
     try:
         with server.connect(sslmode="require") as conn:
