@@ -37,8 +37,9 @@ def require_cli() -> None:
         pytest.skip(f"stackql-signups is not installed beside {sys.executable} (looked for {CLI})")
 
 
-def clean_env(home: Path) -> dict[str, str]:
-    """The environment of a user with private data/cache folders, the venv first on PATH, no secrets."""
+def clean_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user with private data/cache folders, the venv first on PATH, no secrets;
+    `extra` variables set on top."""
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED and not k.startswith("STACKQL_SIGNUPS_")}
     for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
         folder = home / name.lower()
@@ -48,6 +49,7 @@ def clean_env(home: Path) -> dict[str, str]:
     env["PYTHONIOENCODING"] = "utf-8"
     env["INPUTRC"] = os.devnull  # no user key bindings in readline
     env.pop("PYTHONSTARTUP", None)
+    env.update(extra)
     return env
 
 

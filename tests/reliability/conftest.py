@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from .reliability_support import EmulatorProcess, Run, RunCli, StartEmulator, clean_env, require_cli, run_cli
+from ..e2e import clean_env, require_cli
+from .reliability_support import EmulatorProcess, Run, RunCli, StartEmulator, run_cli
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -21,37 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from ..e2e import BIN, CLI, RESOURCE, start_emulator
+from ..e2e import CLI, RESOURCE, start_emulator
 
 SIGNUP_PATH = "/partner/v2/signup"
 ACTIVATE_PATH = "/partner/v2/signup/activate"
 SUMMARY = re.compile(
     r"^(\d+) statements?: (\d+) succeeded, (\d+) failed, (\d+) unknown, (\d+) not sent", re.MULTILINE
 )
-#: Variables of the developer's shell that must not reach the processes under test.
-SCRUBBED = ("CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_API_SECRET")
-
-
-def require_cli() -> None:
-    if not CLI.is_file():
-        pytest.skip(f"stackql-signups is not installed beside {sys.executable} (looked for {CLI})")
-
-
-def clean_env(home: Path, **extra: str) -> dict[str, str]:
-    """A user's environment with private XDG folders, no credentials, the venv first on PATH."""
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED and not k.startswith("STACKQL_SIGNUPS_")}
-    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
-        folder = home / name.lower()
-        folder.mkdir(parents=True, exist_ok=True)
-        env[name] = str(folder)
-    env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["INPUTRC"] = os.devnull
-    env.pop("PYTHONSTARTUP", None)
-    env.update(extra)
-    return env
 
 
 # --- statements --------------------------------------------------------------------------------------

@@ -24,7 +24,8 @@ import pytest
 
 from stackql_signups.emulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, EmulatorServer
 
-from .reliability_support import CLI, RESOURCE, clean_env, require_cli, signup_body
+from ..e2e import clean_env, require_cli
+from .reliability_support import CLI, RESOURCE, signup_body
 
 ADMIN = (DEFAULT_API_KEY, DEFAULT_API_SECRET)  # the /_emulator/ routes need the emulator's credentials
 

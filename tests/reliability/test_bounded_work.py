@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from stackql_signups.answer import like
 
-from .reliability_support import CLI, clean_env, require_cli, signup_sql
+from ..e2e import clean_env, require_cli
+from .reliability_support import CLI, signup_sql
 
 
 @settings(max_examples=400, deadline=None)

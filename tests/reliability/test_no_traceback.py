@@ -11,7 +11,8 @@ import pytest
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
 from stackql_signups.emulator.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
-from .reliability_support import CLI, clean_env, require_cli, signup_sql
+from ..e2e import clean_env, require_cli
+from .reliability_support import CLI, signup_sql
 
 FULL = Path("/dev/full")
 

@@ -14,7 +14,8 @@ import pytest
 
 from stackql_signups.emulator import EmulatorConfig, EmulatorServer
 
-from .reliability_support import CLI, RESOURCE, clean_env, require_cli, signup_sql
+from ..e2e import clean_env, require_cli
+from .reliability_support import CLI, RESOURCE, signup_sql
 
 LINK = f"{RESOURCE}.signup_partner_v2_link"
 ORG = '@organization=\'{"sso_config": {"kind": "AzureSSOConfig", "tenant_id": "t"}}\''

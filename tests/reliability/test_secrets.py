@@ -36,16 +36,8 @@ import pytest
 
 import stackql_signups
 
-from .reliability_support import (
-    CLI,
-    RESOURCE,
-    Run,
-    StartEmulator,
-    clean_env,
-    run_cli,
-    signup_body,
-    signup_sql,
-)
+from ..e2e import clean_env
+from .reliability_support import CLI, RESOURCE, Run, StartEmulator, run_cli, signup_body, signup_sql
 
 SIGNUP = f"{RESOURCE}.signup"
 LINK = f"{RESOURCE}.signup_partner_v2_link"
