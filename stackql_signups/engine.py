@@ -109,12 +109,16 @@ class Preparer:
         self.registry = registry
         self.state = state if state is not None else BindState()
         self.validators = Validators()
+        # SELECT plans by their text, statement number and default provider: a query run again (a poll,
+        # a Postgres client's repeated statement) is not parsed and checked again.
+        self.plans: dict[tuple[str, int, str | None], SelectPlan] = {}
 
     def prepare(self, script: str, variables: Mapping[str, Any]) -> list[Step]:
         """All steps of `script`; on an error, nothing this script did to the remembered state is kept."""
         saved = self.state.copy()
         try:
-            return list(iter_prepare(script, variables, self.registry, self.state, self.validators))
+            steps = iter_prepare(script, variables, self.registry, self.state, self.validators, self.plans)
+            return list(steps)
         except BaseException:
             self.state = saved
             raise
@@ -126,10 +130,11 @@ def iter_prepare(
     registry: Registry,
     state: BindState | None = None,
     validators: Validators | None = None,
+    plans: dict[tuple[str, int, str | None], SelectPlan] | None = None,
 ) -> Iterator[Step]:
     """The steps of `script`; an error's text has every secret in it masked."""
     try:
-        yield from _steps(script, variables, registry, state, validators)
+        yield from _steps(script, variables, registry, state, validators, plans)
     except Error as exc:
         names = registry.secret_names()
         raise Redactor(names, secret_values(variables, names)).error(exc) from None
@@ -141,6 +146,7 @@ def _steps(
     registry: Registry,
     state: BindState | None,
     validators: Validators | None,
+    plans: dict[tuple[str, int, str | None], SelectPlan] | None,
 ) -> Iterator[Step]:
     sql = render(script, variables)
     binder = Binder(registry, sql, state)
@@ -177,7 +183,7 @@ def _steps(
         elif isinstance(statement, Query):
             from .query.steps import query_steps  # imports sqlglot and sqlite3: only for SQL statements
 
-            yield from query_steps(statement, registry, binder.default_provider, where)
+            yield from query_steps(statement, registry, binder.default_provider, where, plans)
         elif isinstance(statement, ShowInsertTemplate):
             from .query.template import insert_template
 

@@ -162,6 +162,18 @@ def test_python_api_insert_then_select_in_one_script(fresh: World) -> None:
     assert rows[1] == {"n": 2}  # the signup's entitlement and the new one: the SELECT ran after the INSERT
 
 
+def test_a_select_run_again_in_a_session_reads_the_rows_again(fresh: World) -> None:
+    organization_id = fresh.organizations[10]["id"]
+    count = f"SELECT count(*) AS n FROM partner.entitlements WHERE organization.id = '{organization_id}'"
+    with stackql_signups.connect(endpoint=fresh.url) as db:
+        with pytest.raises(stackql_signups.BindError):
+            db.execute(count)  # no provider named and none chosen by USE
+        db.execute("USE confluent")
+        assert db.execute(count) == [{"n": 1}]
+        db.execute(DOCS_INSERT, vars=data(organization_id, "again-1"))
+        assert db.execute(count) == [{"n": 2}]  # planned once, fetched each time
+
+
 async def _async_count(url: str) -> list[dict[str, Any]]:
     async with stackql_signups.connect_async(endpoint=url) as db:
         return await db.execute(f"SELECT count(*) AS n FROM {ENTS} WHERE page_size = 10")
