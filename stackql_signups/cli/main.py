@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -95,7 +96,16 @@ def exit_with(status: int) -> NoReturn:
     sys.exit(status)
 
 
+def writable_streams() -> None:
+    """stdout and stderr write a character UTF-8 cannot hold (a lone surrogate an API sent as `\\ud800`)
+    as that escape, rather than failing halfway through the output."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    writable_streams()
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(command)

@@ -57,7 +57,7 @@ class GuardedFile:
 
 def open_guarded(path: str, flag: str) -> GuardedFile:
     try:
-        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by GuardedFile.close
+        handle = open(path, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115 - closed by GuardedFile.close
     except OSError as exc:
         raise UsageError(f"cannot write {flag} {path}: {exc.strerror}") from None
     return GuardedFile(handle, flag, path)

@@ -18,7 +18,7 @@ from typing import NoReturn
 from .. import __version__
 from .._errors import Error, UsageError
 from . import environment, stackql_exec, stackql_flags
-from .main import exit_with
+from .main import exit_with, writable_streams
 
 EXIT_INTERRUPTED = 130
 
@@ -96,6 +96,7 @@ def run() -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    writable_streams()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         named = next((COMMANDS[a] for a in args if a in COMMANDS), None)  # only its own flags are built

@@ -115,7 +115,7 @@ def _output(path: str | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     try:
-        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
+        handle = open(path, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise UsageError(f"cannot write --outfile {path}: {exc.strerror}") from None
     with handle:

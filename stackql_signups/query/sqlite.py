@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 _NAMED = re.compile(r"^no such (column|function): (.+)$")
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _MISSING = object()
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MIN_INTEGER, _MAX_INTEGER = -(2**63), 2**63 - 1  # what an SQLite INTEGER holds
 _TICK = 100_000  # SQLite virtual-machine steps between two progress callbacks
 _CHECK_BUDGET = 50  # progress callbacks a check run on empty tables may take (5 million steps)
 
@@ -33,15 +35,23 @@ def _quote(name: str) -> str:
 
 
 def cell(column: Column, value: Any) -> Any:
-    """A field of an API row as SQLite stores it: objects and lists as JSON text, booleans as 0/1."""
+    """A field of an API row as SQLite stores it: objects and lists as JSON text, booleans as 0/1.
+
+    What SQLite cannot hold is made into what it can: a lone surrogate (`"\\ud800"` in an answer) into
+    U+FFFD, an integer beyond 64 bits into its digits.
+    """
     if value is None:
         return None
     if isinstance(value, (dict, list)):
-        return _encode(value)
+        return _SURROGATE.sub("\ufffd", _encode(value))
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, (int, float, str)):
+    if isinstance(value, int):
+        return value if _MIN_INTEGER <= value <= _MAX_INTEGER else str(value)
+    if isinstance(value, float):
         return value
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
     return str(value)
 
 
@@ -99,8 +109,15 @@ class Database:
         self._db.execute("BEGIN")  # one transaction, not one per row (the connection is in autocommit)
         try:
             self._db.executemany(sql, map(fast, rows))
-        except (sqlite3.ProgrammingError, sqlite3.InterfaceError, TypeError):
-            # A value of an unexpected type (an object where the schema says string): every cell converted.
+        except (
+            sqlite3.ProgrammingError,
+            sqlite3.InterfaceError,
+            TypeError,
+            UnicodeEncodeError,
+            OverflowError,
+        ):
+            # A value SQLite cannot take as it is (an object where the schema says string, a lone
+            # surrogate, a huge integer): every cell converted.
             self._db.execute(f"DELETE FROM {_quote(table)}")
             kept_at = {i for i, opaque in objects if opaque}
 

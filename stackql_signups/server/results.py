@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,8 @@ INT8: int = pg_mimic.INT8
 FLOAT8: int = pg_mimic.FLOAT8
 JSON: int = pg_mimic.JSON
 TEXT: int = pg_mimic.TEXT
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -85,14 +88,22 @@ def encodable(row: Sequence[Any], columns: Sequence[ResultColumn]) -> tuple[Any,
     values: list[Any] = []
     for value, column in zip(row, columns, strict=True):
         if value is None or (column.oid == JSON and isinstance(value, str)):
-            values.append(value)
+            values.append(_utf8(value))
         elif column.oid == JSON or (column.oid == TEXT and isinstance(value, (dict, list))):
-            values.append(json.dumps(value, ensure_ascii=False))
+            text = json.dumps(value, ensure_ascii=False)
+            values.append(text if _utf8(text) is text else json.dumps(value))  # \\uXXXX: still JSON
         elif column.oid == TEXT and not isinstance(value, str):
             values.append(json.dumps(value) if isinstance(value, bool) else str(value))
         else:
-            values.append(value)
+            values.append(_utf8(value))
     return tuple(values)
+
+
+def _utf8(value: Any) -> Any:
+    """Text UTF-8 can carry: a lone surrogate (an API may send `\\ud800`) as its escape; else `value`."""
+    if not isinstance(value, str) or value.isascii() or _SURROGATE.search(value) is None:
+        return value
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def sqlstate(error: Error) -> str:

@@ -167,7 +167,7 @@ def save_history(readline: Any, path: Path) -> None:
         # Only its owner may read it (what was typed may still hold something private), even if it existed.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        with os.fdopen(descriptor, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
 
 
