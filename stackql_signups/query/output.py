@@ -61,6 +61,8 @@ def json_positions(tree: exp.Expr, names: tuple[str, ...], objects: set[str]) ->
             inner = projection.this if isinstance(projection, exp.Alias) else projection
             if isinstance(inner, exp.Column) and inner.name in objects:
                 objects.add(projection.alias_or_name)  # `organization AS org` is still the object
+            elif isinstance(inner, exp.Column) and isinstance(projection, exp.Alias):
+                computed.add(projection.alias_or_name)  # `name AS organization` is still the text
             elif not isinstance(inner, (exp.Column, exp.Star)):
                 computed.add(projection.alias_or_name)
     return frozenset(i for i, name in enumerate(names) if name in objects and name not in computed)

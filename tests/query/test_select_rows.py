@@ -72,3 +72,12 @@ def test_an_object_where_a_string_belongs_is_shown_as_json_and_the_other_objects
 def test_a_number_where_an_object_belongs_is_that_number() -> None:
     shown = select(f"SELECT id, organization FROM {ENTS}", [entitlement(0, organization=0), entitlement(1)])
     assert [r["organization"] for r in shown] == [0, {"id": "o-1"}]
+
+
+def test_a_text_column_named_like_an_object_column_stays_text() -> None:
+    rows = [entitlement(0, name="123"), entitlement(1, name='{"a": 1}')]
+    shown = select(f"SELECT name AS organization, organization AS o FROM {ENTS}", rows)
+    assert shown == [
+        {"organization": "123", "o": {"id": "o-0"}},
+        {"organization": '{"a": 1}', "o": {"id": "o-1"}},
+    ]
