@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._errors import Location, TemplateError
-from .sql.lexical import Span, spans
+from .sql.grammar import HINT_OPENING
+from .sql.lexical import Span, is_comment, spans
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters mark each rendered value until it is placed
 _MARKER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
@@ -30,6 +31,10 @@ MAX_POWER_BITS = 4096
 _NAMED = "_stackql_value"  # the filter that every output expression is wrapped in (it marks the value)
 _JSON_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_VALUE_FOLLOWS = re.compile(r"(?:[=<>,(]|\bLIKE|\bBETWEEN|@@JSON)\s*\Z", re.IGNORECASE)
+"""Code after which a bare string is a SQL value (quoted), not a name: `=`, comparisons, LIKE, lists."""
+_JSON_TYPES = (str, int, float, bool, type(None), dict, list, tuple)
 
 
 def needs_rendering(script: str) -> bool:
@@ -67,7 +72,6 @@ class _Renderer:
         self.env.concat = self._concat  # set blocks and macros make Fragments
         self.env.filters[_NAMED] = self._mark
         self.env.filters["tojson"] = _tojson
-        self.env.filters["sql_string"] = lambda v: "'" + str(v).replace("'", "''") + "'"
         for name in ("format", "center", "indent", "wordwrap"):
             self.env.filters[name] = _bounded_filter(self.env.filters[name])
 
@@ -354,34 +358,75 @@ class _Context:
         self.json_depth = 0  # brackets open inside the current SQL string, outside JSON strings
 
 
+_IN_CODE = _Context()  # never changed: only read by `_written`
 _IN_STRING = re.compile(f"[{_OPEN}'\"{{}}\\[\\]]")  # what changes the JSON state inside a SQL string
+
+
+class _Before:
+    """The end of the code written so far, comments left out: whether a value there is a SQL value."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def add(self, piece: str) -> None:
+        trimmed = piece.rstrip()
+        if len(trimmed) < len(piece):
+            trimmed += " "  # white space of any length counts as one: the window keeps what ends the code
+        self.text = (self.text + trimmed)[-_BEFORE_CHARS:]
+
+
+_BEFORE_CHARS = 40
 
 
 def _place(text: str, values: list[Any], names: list[str]) -> str:
     """Replace each value marker by the value written for where it stands: SQL, SQL string or JSON."""
     out: list[str] = []
+    before = _Before()
     i = 0
     for span in spans(text):  # the strings, quoted names and comments, as the splitter sees them
-        _place_in_code(text, i, span.start, values, names, out)
+        _place_in_code(text, i, span.start, values, names, out, before)
         if span.kind == "string":
             _place_in_string(text, span, values, names, out)
+            before.add(text[span.start : span.end])
+        elif text.startswith(HINT_OPENING, span.start):
+            out.append(_hint(text[span.start : span.end], values, names))  # code, as in the parser
+            before.add(" ")
+        elif is_comment(span):
+            out.append(_plain(text[span.start : span.end], values, text[span.start]))
+            before.add(" ")
         else:
             out.append(_plain(text[span.start : span.end], values, text[span.start]))
+            before.add(text[span.start : span.end])
         i = span.end
-    _place_in_code(text, i, len(text), values, names, out)
+    _place_in_code(text, i, len(text), values, names, out, before)
     return "".join(out)
 
 
-def _place_in_code(text: str, i: int, n: int, values: list[Any], names: list[str], out: list[str]) -> None:
-    code = _Context()
+def _place_in_code(
+    text: str, i: int, n: int, values: list[Any], names: list[str], out: list[str], before: _Before
+) -> None:
     for found in _MARKER.finditer(text, i, n):
         out.append(text[i : found.start()])
+        before.add(text[i : found.start()])
         index = int(found.group(1))
-        written = _written(values[index], names[index], code, out)
-        before = next((part for part in reversed(out) if part), "")
-        out.append(_apart(before[-1:], written, text[found.end() : found.end() + 1]))
+        written = _written(values[index], names[index], _IN_CODE, before.text)
+        last = next((part for part in reversed(out) if part), "")  # values in code are never empty
+        written = _apart(last[-1:], written, text[found.end() : found.end() + 1])
+        out.append(written)
+        before.add(written)
         i = found.end()
     out.append(text[i:n])
+    before.add(text[i:n])
+
+
+def _unspelled(written: str, before: str, after: str) -> str:
+    """JSON string content that spells no `${label.field}` with the characters beside it (the text of
+    the template, or another value's marker): a `{` after a `$`, a `$` before a `{`, are escaped."""
+    if written.startswith("{") and before in ("$", _CLOSE):
+        written = "\\u007b" + written[1:]
+    if written.endswith("$") and after in ("{", _OPEN):
+        written = written[:-1] + "\\u0024"
+    return written
 
 
 def _apart(before: str, written: str, after: str) -> str:
@@ -414,6 +459,7 @@ def _place_in_string(text: str, span: Span, values: list[Any], names: list[str],
                 at.in_json_string
                 and isinstance(value, (dict, list))
                 and text[i - 1] == '"'
+                and not _escaped(text, i - 1)
                 and after < n
                 and text[after] == '"'
             )
@@ -423,8 +469,11 @@ def _place_in_string(text: str, span: Span, values: list[Any], names: list[str],
                 out.append(_data_json(value).replace("'", "''"))
                 after += 1
                 at.in_json_string = False
+            elif at.in_json_string:
+                written = _written(value, name, at, "")
+                out.append(_unspelled(written, text[i - 1], text[after : after + 1]))
             else:
-                out.append(_written(value, name, at, out))
+                out.append(_written(value, name, at, ""))
             pos = i = after
             continue
         if ch == "'":  # a doubled quote inside the string (the span ends at the closing one)
@@ -441,16 +490,6 @@ def _place_in_string(text: str, span: Span, values: list[Any], names: list[str],
         out.append(text[n])
 
 
-def _tail(out: list[str], size: int = 40) -> str:
-    """The last `size` characters written before trailing white space, without joining all of `out`."""
-    tail = ""
-    for part in reversed(out):
-        tail = part + tail
-        if len(tail.rstrip()) >= size:
-            break
-    return tail.rstrip()[-size:]
-
-
 def _plain(chunk: str, values: list[Any], opener: str) -> str:
     """Values inside comments and quoted identifiers are written as text that cannot leave them."""
 
@@ -459,8 +498,26 @@ def _plain(chunk: str, values: list[Any], opener: str) -> str:
         if opener == "-":
             return text.replace("\r", " ").replace("\n", " ")
         if opener == "/":
-            return text.replace("*/", "* /")
+            # No `*/` inside, nor with a `*` or `/` of the text beside the value.
+            text = text.replace("*", "* ")
+            return " " + text if text.startswith("/") else text
         return text.replace(opener, opener * 2)
+
+    return _MARKER.sub(written, chunk)
+
+
+def _hint(chunk: str, values: list[Any], names: list[str]) -> str:
+    """A `/*+ ... */` hint is read as code (its words set the label and AWAIT): a value there is one name."""
+
+    def written(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        text = _text(values[index])
+        if not _WORD.fullmatch(text):
+            raise TemplateError(
+                f"the value of {names[index]!r} ({_short(text)!r}) cannot stand in a /*+ hint */: "
+                "a value there must be one word (a label)"
+            )
+        return text
 
     return _MARKER.sub(written, chunk)
 
@@ -483,8 +540,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _written(value: Any, name: str, at: _Context, out: list[str]) -> str:
-    """One value as one SQL literal, or as one JSON value or JSON string content inside a SQL string."""
+def _written(value: Any, name: str, at: _Context, before: str) -> str:
+    """One value as one SQL literal, or as one JSON value or JSON string content inside a SQL string;
+    `before` is the code the value follows (outside strings)."""
+    if not isinstance(value, _JSON_TYPES):
+        value = _scalar_text(value)  # a YAML date, set or binary: its text, placed as any string is
     if at.in_sql_string:
         if at.in_json_string:  # JSON string content: whatever the value, escaped as part of the string
             text = _data_json(_text(value))[1:-1]
@@ -502,7 +562,7 @@ def _written(value: Any, name: str, at: _Context, out: list[str]) -> str:
         return _text(value)
     if _JSON_SCALAR.fullmatch(value):
         return value  # a CSV cell or a --var that reads as true, 12 or null stays that literal
-    if _value_position(out):
+    if _VALUE_FOLLOWS.search(before):
         return "'" + value.replace("'", "''") + "'"
     if _NAME.fullmatch(value):
         return value  # a name part: SHOW METHODS IN {{ provider }}.partner.signups
@@ -525,11 +585,3 @@ def _json_value(value: Any) -> str:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(name)
-
-
-def _value_position(out: list[str]) -> bool:
-    """Whether the text written so far ends where a SQL value goes: after `=` or LIKE."""
-    tail = _tail(out)
-    if not tail:
-        return False
-    return tail.endswith("=") or tail.upper().endswith(("LIKE", ",", "(", "@@JSON"))

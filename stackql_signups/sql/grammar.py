@@ -28,4 +28,6 @@ IDENTIFIER_QUOTES = ('"', "`")
 LINE_COMMENT = "--"
 """Starts a comment that runs to the end of the line."""
 BLOCK_COMMENT = ("/*", "*/")
-"""Start and end of a block comment; they do not nest, as in StackQL. `/*+` starts a hint, not a comment."""
+"""Start and end of a block comment; they do not nest, as in StackQL."""
+HINT_OPENING = BLOCK_COMMENT[0] + "+"
+"""Starts a hint (`/*+ AS label */`), which is code, not a comment."""

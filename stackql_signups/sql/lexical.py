@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Literal, NamedTuple
 
-from .grammar import BLOCK_COMMENT, IDENTIFIER_QUOTES, LINE_COMMENT, STRING_QUOTE
+from .grammar import BLOCK_COMMENT, HINT_OPENING, IDENTIFIER_QUOTES, LINE_COMMENT, STRING_QUOTE
 
 Kind = Literal["string", "identifier", "line comment", "block comment", "stop"]
 
@@ -64,8 +64,8 @@ def spans(text: str, start: int = 0, end: int | None = None, stops: str = "") ->
             if close < 0:
                 yield Span("block comment", i, n, closed=False)
                 return
+            yield Span("block comment", i, close + len(BLOCK_COMMENT[1]))
             i = close + len(BLOCK_COMMENT[1])
-            yield Span("block comment", found.start(), i)
         else:
             yield Span("stop", i, i + 1)
             i += 1
@@ -112,7 +112,7 @@ def _first_code(text: str, i: int, n: int, hints: bool) -> int:
         found = _NOT_SPACE.search(text, i, span.start)
         if found is not None:
             return found.start()
-        if not is_comment(span) or (hints and text.startswith(BLOCK_COMMENT[0] + "+", span.start)):
+        if not is_comment(span) or (hints and text.startswith(HINT_OPENING, span.start)):
             return span.start
         i = span.end
     found = _NOT_SPACE.search(text, i, n)

@@ -21,6 +21,7 @@ from stackql_signups.engine import prepare
 from stackql_signups.manifest import Registry
 from stackql_signups.render import render
 from stackql_signups.sql.parser import parse
+from stackql_signups.sql.splitter import split
 from stackql_signups.sql.statements import Exec
 
 from .support import ENTITLEMENT, ORGANIZATION, SIGNUPS, USER, sql_json
@@ -87,6 +88,32 @@ POSITIONS: dict[str, tuple[str, Any]] = {
         f"@user={sql_json(USER)};",
         "org-1",
     ),
+    # a comment with stars beside the value: `*` and `/` of the text next to it must not close it
+    "comment-beside-stars": (
+        f"EXEC {SIGNUPS}.activate_signup /* **{{{{ v }}}}** */ @organization_id='org-1' "
+        f"@user={sql_json(USER)};",
+        "weekly",
+    ),
+    # a value after a comment is still in a value position: one string literal
+    "after-comment": (
+        f"EXEC {SIGNUPS}.activate_signup @organization_id=/* id */{{{{ v }}}} @user={sql_json(USER)};",
+        "org-1",
+    ),
+    "after-line-comment": (
+        f"EXEC {SIGNUPS}.activate_signup @organization_id= -- id\n{{{{ v }}}} @user={sql_json(USER)};",
+        "org-1",
+    ),
+    # a `$` of the template before the value, in a JSON string: no `${label.field}` spelled with it
+    "dollar-before": (
+        f"EXEC {SIGNUPS}.activate_signup @@json='{{\"organization_id\": \"${{{{ v }}}}\", "
+        f"\"user\": {USER_IN_SQL}}}';",
+        "100",
+    ),
+    # a label in a hint: one word
+    "hint-label": (
+        f"EXEC /*+ AS {{{{ v }}}} */ {SIGNUPS}.activate_signup @organization_id='o' @user={sql_json(USER)};",
+        "lbl",
+    ),
 }
 
 ATTACKS = [
@@ -105,6 +132,12 @@ ATTACKS = [
     "a\ue001b\ue0002",
     "*/ SHOW PROVIDERS; /*",
     "\\\"}}'",
+    f"/; EXEC {SIGNUPS}.activate_signup @organization_id='EVIL' @user={sql_json(USER)} /*",
+    "x*",
+    "{acme.organization_id}",
+    "acme.organization_id",
+    "$",
+    "NOT",
 ]
 
 
@@ -207,6 +240,30 @@ def test_a_value_never_fuses_with_the_text_beside_it_into_a_comment_or_one_strin
     steps = prepare("SELECT 10 -{{ n }} AS x FROM confluent.partner.organizations;", {"n": -1}, registry)
     fetched = [f.resource_id for s in steps if s.query is not None for f in s.query.fetches]
     assert fetched == ["confluent.partner.organizations"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        'v: !!set {"a\' : 1}; SELECT * FROM confluent.partner.entitlements; --\\"": null}',
+        "v: !!binary eCc7IFNIT1cgUFJPVklERVJTOyAtLQ==",
+        "v: 2001-12-14",
+        "v: 2001-12-14t21:59:43.10-05:00",
+    ],
+)
+def test_a_yaml_value_json_has_no_type_for_is_one_string_literal(document: str, tmp_path: Path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text(document, encoding="utf-8")
+    data = inputs.data_file(str(path))
+    rendered = render("SELECT name FROM confluent.partner.organizations WHERE id = {{ v }};", data)
+    assert len(list(split(rendered))) == 1, rendered
+    assert rendered.startswith("SELECT name FROM confluent.partner.organizations WHERE id = '")
+
+
+def test_a_value_in_a_json_string_is_read_whole_after_an_escaped_quote() -> None:
+    rendered = render("""EXEC a.b.c.d @@json='{"a": "\\"{{ v }}"}';""", {"v": {"k": 1}})
+    body = rendered.split("'", 1)[1].rsplit("'", 1)[0]
+    assert json.loads(body) == {"a": '"{"k": 1}'}
 
 
 def test_a_reference_spelled_by_data_stays_literal_text(registry: Registry) -> None:
