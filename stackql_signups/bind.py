@@ -107,8 +107,9 @@ class Binder:
             if spec.name != param.name:
                 param = Param(spec.name, param.value, param.offset, param.at)
             if isinstance(param.value, Reference):
-                references.append(((param.name,), param.value))
-                value: Any = _Spelled(f"${{{param.value}}}")  # checked with the body's references
+                if spec.location != "body":  # one in the body is found (and checked) with the body's
+                    references.append(((param.name,), param.value))
+                value: Any = _Spelled(f"${{{param.value}}}")
             elif spec.location == "body":
                 value = self._body_value(statement, spec, param)
             else:

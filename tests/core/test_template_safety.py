@@ -295,6 +295,10 @@ def test_a_reference_written_in_the_script_still_chains(registry: Registry) -> N
     )
     requests = [s.request for s in prepare(script, {}, registry) if s.request is not None]
     assert [path for path, _ in requests[1].references] == [("organization_id",)]
+    bare = script.split("\n")[0] + f"\nEXEC {SIGNUPS}.activate_signup @organization_id=acme.organization_id "
+    bare += f"@user='{USER_IN_SQL}';"
+    requests = [s.request for s in prepare(bare, {}, registry) if s.request is not None]
+    assert [path for path, _ in requests[1].references] == [("organization_id",)]  # once, not twice
 
 
 @pytest.mark.parametrize(
