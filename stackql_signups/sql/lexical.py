@@ -17,6 +17,7 @@ Kind = Literal["string", "identifier", "line comment", "block comment", "stop"]
 
 _QUOTES = (STRING_QUOTE, *IDENTIFIER_QUOTES)
 _NOT_SPACE = re.compile(r"\S")  # as str.isspace
+_LINE_END = re.compile(r"[\r\n]")
 
 
 class Span(NamedTuple):
@@ -56,9 +57,9 @@ def spans(text: str, start: int = 0, end: int | None = None, stops: str = "") ->
             yield Span(kind, i, close + 1)
             i = close + 1
         elif opener == LINE_COMMENT:
-            close = text.find("\n", i + len(LINE_COMMENT), n)
-            yield Span("line comment", i, n if close < 0 else close + 1)
-            i = n if close < 0 else close + 1
+            line_end = _LINE_END.search(text, i + len(LINE_COMMENT), n)  # \r alone ends it too, as in sqlglot
+            i, start = (n if line_end is None else line_end.end()), i
+            yield Span("line comment", start, i)
         elif opener == BLOCK_COMMENT[0]:
             close = text.find(BLOCK_COMMENT[1], i + len(BLOCK_COMMENT[0]), n)
             if close < 0:
