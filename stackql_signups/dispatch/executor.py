@@ -82,6 +82,14 @@ class _Dispatcher:
             "trust_env": self._trust_env(),
         }
 
+    def _env_proxies(self) -> bool:
+        """Whether proxy variables apply: httpx then builds its transports (a given one turns proxies off)."""
+        if not self._trust_env():
+            return False
+        from urllib.request import getproxies  # what httpx reads the proxy variables with
+
+        return bool(getproxies())
+
     def _trust_env(self) -> bool:
         # Proxy variables must not divert requests meant for a local emulator.
         c = self.config
@@ -212,7 +220,7 @@ class Executor(_Dispatcher):
                 "request": [lambda r: log(self._request_line(r))],
                 "response": [lambda r: log(self._status_line(r))],
             }
-        if transport is None:
+        if transport is None and not self._env_proxies():
             transport = SchemeTransport(config.verify_tls, self._trust_env())
         self._client = httpx.Client(transport=transport, event_hooks=hooks, **self._client_options())
 
@@ -302,7 +310,7 @@ class AsyncExecutor(_Dispatcher):
                 log(self._status_line(response))
 
             hooks = {"request": [log_request], "response": [log_response]}
-        if transport is None:
+        if transport is None and not self._env_proxies():
             transport = AsyncSchemeTransport(config.verify_tls, self._trust_env())
         self._client = httpx.AsyncClient(transport=transport, event_hooks=hooks, **self._client_options())
 

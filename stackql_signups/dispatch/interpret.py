@@ -72,7 +72,10 @@ def _maskable(secrets: tuple[str, ...]) -> tuple[str, ...]:
 def judge_response(response: httpx.Response, ctx: Context, attempts: int) -> Verdict:
     """The verdict on an HTTP answer: success, a retryable 429, a failure, or (5xx) an unknown outcome."""
     verdict = _judge_response(response, ctx, attempts)
-    return _echo_scrubbed(verdict, ctx.secrets, _plain_body_clean(response.content, ctx.secrets))
+    # Only a 2xx row is the answer's parsed body; a 409's row can come from the request (`existing`).
+    from_body = 200 <= response.status_code < 300
+    clean = from_body and _plain_body_clean(response.content, ctx.secrets)
+    return _echo_scrubbed(verdict, ctx.secrets, clean)
 
 
 def _echo_scrubbed(verdict: Verdict, secrets: tuple[str, ...], body_clean: bool = False) -> Verdict:

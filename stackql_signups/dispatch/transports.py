@@ -1,7 +1,8 @@
 """HTTP transports that load the CA certificates only when an https:// URL is first sent to.
 
 Loading them takes 20-40 ms at every start, which a run against a plain http:// endpoint (the emulator,
-a test server) never needs. Proxies from the environment keep httpx's own transports.
+a test server) never needs. With proxy variables set, the executor does not use these: httpx then builds
+its own transports, proxies included (a transport given to a client turns proxies off).
 """
 
 from __future__ import annotations

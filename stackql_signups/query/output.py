@@ -54,15 +54,14 @@ def name_as_written(tree: exp.Expr, text: str) -> None:
 
 def json_positions(tree: exp.Expr, names: tuple[str, ...], objects: set[str]) -> frozenset[int]:
     """Result columns that are object columns as they are (not computed from them): shown as nested JSON."""
+    lowered = {name.lower() for name in objects}  # SQLite's names ignore case
     objects = set(objects)
     computed: set[str] = set()
     if isinstance(tree, exp.Select):
         for projection in tree.expressions:
             inner = projection.this if isinstance(projection, exp.Alias) else projection
-            if isinstance(inner, exp.Column) and inner.name in objects:
+            if isinstance(inner, exp.Column) and inner.name.lower() in lowered:
                 objects.add(projection.alias_or_name)  # `organization AS org` is still the object
-            elif isinstance(inner, exp.Column) and isinstance(projection, exp.Alias):
-                computed.add(projection.alias_or_name)  # `name AS organization` is still the text
             elif not isinstance(inner, (exp.Column, exp.Star)):
                 computed.add(projection.alias_or_name)
     return frozenset(i for i, name in enumerate(names) if name in objects and name not in computed)
@@ -72,15 +71,25 @@ def opaque(tree: exp.Expr, objects: set[str]) -> frozenset[str]:
     """Object columns that SQLite never needs to read: only shown as they are, never compared or sorted.
 
     Their cells are loaded as short placeholders instead of JSON text and given back as the objects, which
-    spares encoding and parsing every object of every row (most of a `SELECT *`'s cost over SQLite).
+    spares encoding every object of every row (most of a `SELECT *`'s cost over SQLite). When in doubt a
+    column is not opaque: names are compared as SQLite does (without case), and a column shown under an
+    alias that the query names anywhere else (`WHERE o->>'$.id' ...`) is read.
     """
     if any(tree.find_all(exp.Order, exp.Group, exp.Distinct, exp.SetOperation, exp.Join, exp.Subquery)):
         return frozenset()
     if not isinstance(tree, exp.Select) or tree.args.get("with"):
         return frozenset()
     shown = {p.this if isinstance(p, exp.Alias) else p for p in tree.expressions}
-    objects = set(objects)
-    for column in tree.find_all(exp.Column):
-        if column not in shown or not isinstance(column.parent, (exp.Select, exp.Alias)):
-            objects.discard(column.name)
-    return frozenset(objects)
+    candidates = {name.lower(): name for name in objects}
+    names_of: dict[str, set[str]] = {key: {key} for key in candidates}  # a column and its aliases
+    for projection in tree.expressions:
+        if isinstance(projection, exp.Alias) and isinstance(projection.this, exp.Column):
+            key = projection.this.name.lower()
+            if key in names_of:
+                names_of[key].add(projection.alias.lower())
+    read = {
+        column.name.lower()
+        for column in tree.find_all(exp.Column)
+        if column not in shown or not isinstance(column.parent, (exp.Select, exp.Alias))
+    }
+    return frozenset(candidates[key] for key, names in names_of.items() if not names & read)

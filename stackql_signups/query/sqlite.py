@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 _NAMED = re.compile(r"^no such (column|function): (.+)$")
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
-_MISSING = object()
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MIN_INTEGER, _MAX_INTEGER = -(2**63), 2**63 - 1  # what an SQLite INTEGER holds
 _TICK = 100_000  # SQLite virtual-machine steps between two progress callbacks
@@ -67,20 +66,16 @@ class Database:
         self._budget: int | None = None
         self._db.set_progress_handler(self._tick, _TICK)
         self._columns: dict[str, tuple[Column, ...]] = {}
-        # JSON text written for object cells -> the object: a result cell that is such a cell unchanged
-        # is given back without parsing it again.
+        # The text stored for each object cell -> the object: JSON text, or a placeholder for the columns
+        # the query never reads. A result cell that is such a text is given back as the object; any other
+        # text (one SQLite computed, a text column named like an object column) stays text.
         self.decoded: dict[str, Any] = {}
-        # Objects of the columns the query never reads, stored as their index here (in a column with no
-        # type, where an integer stays one): an integer in a JSON column of the result is such an index.
-        self._kept: list[Any] = []
         self._opaque = opaque
         for fetch in fetches:
             self.create(fetch.table, fetch.columns)
 
     def create(self, table: str, columns: tuple[Column, ...]) -> None:
-        definition = ", ".join(
-            _quote(c.name) if c.name in self._opaque else f"{_quote(c.name)} {c.sqlite_type}" for c in columns
-        )
+        definition = ", ".join(f"{_quote(c.name)} {c.sqlite_type}" for c in columns)
         self._db.execute(f"CREATE TABLE {_quote(table)} ({definition})")
         self._columns[table] = columns
 
@@ -88,22 +83,27 @@ class Database:
         columns = self._columns[table]
         names = [c.name for c in columns]
         objects = [(i, c.name in self._opaque) for i, c in enumerate(columns) if c.is_json]
-        memo, kept = self.decoded, self._kept
+        memo = self.decoded
         rows = list(rows)
 
         def fast(row: Mapping[str, Any]) -> list[Any]:
             values = list(map(row.get, names))
             for i, opaque in objects:
                 value = values[i]
-                if value is None:
-                    continue
-                if opaque:
-                    values[i] = len(kept)
-                    kept.append(value)
-                else:
-                    text = values[i] = _encode(value)
+                if value is not None:
+                    # A placeholder starts with NUL, which JSON text never does: it cannot meet JSON text.
+                    text = values[i] = f"\x00{len(memo)}" if opaque else _encode(value)
                     memo[text] = value
             return values
+
+        def converted(row: Mapping[str, Any]) -> list[Any]:
+            stored = []
+            for column, value in zip(columns, fast(row), strict=True):
+                text = cell(column, value)
+                if column.is_json and isinstance(value, str) and text != value:
+                    memo[text] = memo.get(value, value)  # a lone surrogate made U+FFFD: the same object
+                stored.append(text)
+            return stored
 
         sql = f"INSERT INTO {_quote(table)} VALUES ({', '.join('?' for _ in columns)})"
         self._db.execute("BEGIN")  # one transaction, not one per row (the connection is in autocommit)
@@ -119,11 +119,6 @@ class Database:
             # A value SQLite cannot take as it is (an object where the schema says string, a lone
             # surrogate, a huge integer): every cell converted.
             self._db.execute(f"DELETE FROM {_quote(table)}")
-            kept_at = {i for i, opaque in objects if opaque}
-
-            def converted(row: Mapping[str, Any]) -> list[Any]:
-                return [v if i in kept_at else cell(columns[i], v) for i, v in enumerate(fast(row))]
-
             self._db.executemany(sql, map(converted, rows))
         finally:
             self._db.execute("COMMIT")
@@ -142,16 +137,8 @@ class Database:
         return list(map(one, rows))
 
     def decode(self, value: Any) -> Any:
-        """A JSON cell of a result as the value it was loaded from (JSON text SQLite made is parsed)."""
-        if self._opaque and type(value) is int:
-            return self._kept[value]  # an object the query only passed through
-        found = self.decoded.get(value, _MISSING)  # SQLite's values are all hashable
-        if found is not _MISSING or not isinstance(value, str):
-            return value if found is _MISSING else found
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
+        """A JSON cell of a result as the value it was loaded from; other values as they are."""
+        return self.decoded.get(value, value) if isinstance(value, str) else value
 
     def _tick(self) -> int:
         self._ticks += 1

@@ -241,3 +241,15 @@ def test_retry_after_is_honoured_up_to_its_cap() -> None:
     now = 1_700_000_000.0
     assert parse_retry_after(formatdate(now + 30, usegmt=True), now=lambda: now) == 30.0
     assert parse_retry_after(formatdate(now - 30, usegmt=True), now=lambda: now) == 0.0
+
+
+def test_a_row_made_from_the_request_on_a_409_is_masked_too() -> None:
+    # `existing: at: request` builds the row from the request body: a secret there must not come back.
+    response = failure(409, "conflict", "already complete")
+    body = {"organization_id": CANARY_TOKEN, "user": {"email": "a@b.example"}}
+    outcome = judge_response(
+        with_request(response), ctx("activate_signup", on_conflict="existing", body=body), 1
+    )
+    assert outcome.outcome.status == "succeeded" and outcome.outcome.existing
+    assert outcome.outcome.row is not None and outcome.outcome.row["organization_id"] == "********"
+    assert_no_secrets(outcome.outcome)

@@ -1,4 +1,4 @@
-"""https:// endpoints verify certificates (the CA bundle loads on first use); --insecure opts out."""
+"""https:// verifies certificates (the CA bundle loads on first use), --insecure opts out, proxies apply."""
 
 from __future__ import annotations
 
@@ -90,3 +90,40 @@ def test_the_async_session_verifies_certificates_too(
     with pytest.raises(stackql_signups.Error, match=r"(?i)certificate"):
         asyncio.run(signup(False, "tls-a1"))
     assert asyncio.run(signup(True, "tls-a2"))[0]["organization_id"] == "org-tls"
+
+
+class _Proxy(BaseHTTPRequestHandler):
+    """A forward proxy that answers every request itself (201) and remembers its request line."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.lines.append(self.requestline)  # type: ignore[attr-defined]
+        data = json.dumps(ANSWER).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_proxy_variables_route_requests_through_the_proxy(tmp_path: Path) -> None:
+    require_cli()
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _Proxy)
+    proxy.lines = []  # type: ignore[attr-defined]
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        env = clean_env(
+            tmp_path / "home", CONFLUENT_CLOUD_API_KEY="k-proxy", CONFLUENT_CLOUD_API_SECRET="s-p"
+        )
+        env.update(HTTP_PROXY=f"http://127.0.0.1:{proxy.server_address[1]}", NO_PROXY="")
+        endpoint = "http://api.partner.invalid"  # never resolved: the proxy is asked for it
+        command = [str(CLI), "exec", signup_sql("Proxy", "proxy-1"), "--endpoint", endpoint, "-o", "json"]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert proxy.lines == [f"POST {endpoint}/partner/v2/signup HTTP/1.1"]  # type: ignore[attr-defined]
+    finally:
+        proxy.shutdown()
+        proxy.server_close()

@@ -11,6 +11,7 @@ import stackql_signups
 from stackql_signups.dispatch.outcome import Outcome
 from stackql_signups.plan import PlannedRequest
 from stackql_signups.query.run import run_select
+from stackql_signups.results import ResultSet
 
 ENTS = "confluent.partner.entitlements"
 
@@ -31,8 +32,8 @@ def entitlement(n: int, **fields: Any) -> dict[str, Any]:
     return row
 
 
-def select(sql: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`sql` over `rows` as the API's one page: the rows it answers, as the Python API gives them."""
+def run(sql: str, rows: list[dict[str, Any]]) -> ResultSet:
+    """`sql` over `rows` as the API's one page (the request is answered here: nothing is sent)."""
     page = {"api_version": "partner/v2", "kind": "EntitlementList", "metadata": {}, "data": rows}
 
     def send(request: PlannedRequest) -> Outcome:
@@ -41,7 +42,17 @@ def select(sql: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     with stackql_signups.connect() as db:
         (step,) = db.prepare(sql)
     assert step.query is not None
-    return run_select(step.query, send).result.records()
+    return run_select(step.query, send).result
+
+
+def select(sql: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as the Python API gives them: dicts."""
+    return run(sql, rows).records()
+
+
+def result_rows(sql: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows as tuples (dicts would merge two columns of one name)."""
+    return list(run(sql, rows).rows)
 
 
 ROWS = [entitlement(n) for n in range(5)]
@@ -81,3 +92,24 @@ def test_a_text_column_named_like_an_object_column_stays_text() -> None:
         {"organization": "123", "o": {"id": "o-0"}},
         {"organization": '{"a": 1}', "o": {"id": "o-1"}},
     ]
+
+
+@pytest.mark.parametrize(
+    ("sql", "ids"),
+    [
+        (f"SELECT organization AS o FROM {ENTS} WHERE o->>'$.id' IS NOT NULL", [0, 1, 2, 3, 4]),
+        (f"SELECT organization AS o FROM {ENTS} WHERE ORGANIZATION->>'$.id' = 'o-1'", [1, 3]),
+        (f"SELECT Organization AS o FROM {ENTS} WHERE organization->>'$.id' = 'o-0'", [0, 2, 4]),
+        (f"SELECT organization AS o FROM {ENTS} WHERE o IN (1, 2) OR typeof(o) <> 'text'", []),
+    ],
+)
+def test_an_object_column_the_query_reads_under_another_spelling_is_read(sql: str, ids: list[int]) -> None:
+    assert select(sql, ROWS) == [{"o": ROWS[n]["organization"]} for n in ids]
+
+
+def test_columns_sharing_a_name_keep_their_own_values() -> None:
+    rows = [entitlement(0, name="123"), entitlement(1, name="null")]
+    shown = result_rows(f"SELECT *, name AS organization FROM {ENTS}", rows)
+    assert [(r[-2], r[-1]) for r in shown] == [({"id": "o-0"}, "123"), ({"id": "o-1"}, "null")]
+    shown = result_rows(f"SELECT organization AS name, name FROM {ENTS}", rows)
+    assert shown == [({"id": "o-0"}, "123"), ({"id": "o-1"}, "null")]
