@@ -22,9 +22,11 @@ ANSWER = {"organization_id": "org-tls", "sso_url": "https://sso.example", "displ
 
 
 class _Created(BaseHTTPRequestHandler):
+    """Answers every POST with a created signup and remembers its request line (a server or a proxy)."""
+
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.posts += 1  # type: ignore[attr-defined]
+        self.server.lines.append(self.requestline)  # type: ignore[attr-defined]
         data = json.dumps(ANSWER).encode()
         self.send_response(201)
         self.send_header("Content-Type", "application/json")
@@ -45,7 +47,7 @@ def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Threading
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    server.posts = 0  # type: ignore[attr-defined]
+    server.lines = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -63,17 +65,17 @@ def test_an_untrusted_certificate_is_refused_and_insecure_accepts_it(
     require_cli()
     env = clean_env(tmp_path / "home")
     env.update(CONFLUENT_CLOUD_API_KEY="k-tls", CONFLUENT_CLOUD_API_SECRET="s-tls-secret")
-    before = https_server.posts  # type: ignore[attr-defined]
+    before = len(https_server.lines)  # type: ignore[attr-defined]
     command = [str(CLI), "exec", signup_sql("Tls", "tls-1"), "--endpoint", _url(https_server), "-o", "json"]
     refused = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
     assert refused.returncode == 1, refused.stderr
     assert "certificate" in refused.stderr.lower() and "Traceback" not in refused.stderr
-    assert https_server.posts == before  # type: ignore[attr-defined]  # the handshake failed first
+    assert len(https_server.lines) == before  # type: ignore[attr-defined]  # the handshake failed first
 
     accepted = subprocess.run([*command, "--insecure"], capture_output=True, text=True, env=env, timeout=60)
     assert accepted.returncode == 0, accepted.stderr
     assert json.loads(accepted.stdout)[0]["organization_id"] == "org-tls"
-    assert https_server.posts == before + 1  # type: ignore[attr-defined]
+    assert len(https_server.lines) == before + 1  # type: ignore[attr-defined]
 
 
 def test_the_async_session_verifies_certificates_too(
@@ -92,26 +94,9 @@ def test_the_async_session_verifies_certificates_too(
     assert asyncio.run(signup(True, "tls-a2"))[0]["organization_id"] == "org-tls"
 
 
-class _Proxy(BaseHTTPRequestHandler):
-    """A forward proxy that answers every request itself (201) and remembers its request line."""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.lines.append(self.requestline)  # type: ignore[attr-defined]
-        data = json.dumps(ANSWER).encode()
-        self.send_response(201)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def test_proxy_variables_route_requests_through_the_proxy(tmp_path: Path) -> None:
     require_cli()
-    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _Proxy)
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _Created)
     proxy.lines = []  # type: ignore[attr-defined]
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     try:
