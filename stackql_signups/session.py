@@ -307,20 +307,24 @@ class Session(_Core):
                 outcomes += summary.outcomes
         return RunSummary.of(outcomes)
 
+    def _shared_executor(self, config: DispatchConfig) -> Executor:
+        """The session's keep-alive executor, made on first use and closed with the session."""
+        if self._executor is None:
+            from .dispatch.executor import Executor
+
+            executor = Executor(config, **self._executor_options())
+            self._executor = self._stack.enter_context(contextlib.closing(executor))
+        return self._executor
+
     def _select(self, step: Step, on_result: ResultHook | None) -> Outcome:
-        from .dispatch.executor import Executor
         from .query.fetch import FetchFailed
         from .query.run import run_select
 
         plan = step.query
         assert plan is not None
-        config = self._dispatch_config(plan.first_requests[0])
-        if self._executor is None:
-            self._executor = self._stack.enter_context(
-                contextlib.closing(Executor(config, **self._executor_options()))
-            )
+        executor = self._shared_executor(self._dispatch_config(plan.first_requests[0]))
         try:
-            done = run_select(plan, self._executor.send)
+            done = run_select(plan, executor.send)
         except FetchFailed as failed:
             return _select_failed(failed.outcome, on_result)
         return _select_done(done, on_result, self._log)
@@ -331,19 +335,14 @@ class Session(_Core):
         if not requests:
             order.flush()
             return None
-        from .dispatch.executor import Executor
         from .dispatch.runner import run
 
         config = self._dispatch_config(requests[0])
-        if self._executor is None:
-            self._executor = self._stack.enter_context(
-                contextlib.closing(Executor(config, **self._executor_options()))
-            )
         summary = run(
             requests,
             config,
             order.outcome,
-            executor=self._executor,
+            executor=self._shared_executor(config),
             prior_rows=self._rows_by_label,
         )
         return self._finish(summary, order)

@@ -233,10 +233,8 @@ def examples_copy(tmp_path: Path) -> Path:
 # --- statements used by several suites ---------------------------------------------------------------
 
 
-def signup_sql(
-    name: str, external_id: str, *, label: str | None = None, user: dict[str, str] | None = None
-) -> str:
-    """A valid signup EXEC; with `user`, the signup is complete in one call."""
+def signup_body(name: str, external_id: str, user: dict[str, str] | None = None) -> dict[str, Any]:
+    """A valid signup body; with `user`, the signup is complete in one call."""
     body: dict[str, Any] = {
         "organization": {"name": name, "sso_config": {"kind": "AzureSSOConfig", "tenant_id": "tenant-1"}},
         "entitlement": {
@@ -248,6 +246,14 @@ def signup_sql(
     }
     if user is not None:
         body["user"] = user
+    return body
+
+
+def signup_sql(
+    name: str, external_id: str, *, label: str | None = None, user: dict[str, str] | None = None
+) -> str:
+    """A valid signup EXEC; with `user`, the signup is complete in one call."""
+    body = signup_body(name, external_id, user)
     hint = f"/*+ AS {label} */ " if label else ""
     return f"EXEC {hint}{RESOURCE}.signup @@json='{json.dumps(body)}';"
 

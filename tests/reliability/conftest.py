@@ -8,14 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ..e2e import clean_env, require_cli
+from ..e2e import env
 from .reliability_support import EmulatorProcess, Run, RunCli, StartEmulator, run_cli
 
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    require_cli()
-    return clean_env(tmp_path / "home")
+__all__ = ["env"]  # the clean user environment of tests/e2e.py, a fixture here too
 
 
 @pytest.fixture

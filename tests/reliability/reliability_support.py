@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from ..e2e import CLI, RESOURCE, start_emulator
+from ..e2e import signup_body as e2e_signup_body
 
 SIGNUP_PATH = "/partner/v2/signup"
 ACTIVATE_PATH = "/partner/v2/signup/activate"
@@ -39,18 +40,9 @@ def customer(i: int, prefix: str) -> tuple[str, str]:
 
 
 def signup_body(name: str, external_id: str, user: bool = False) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "organization": {"name": name, "sso_config": {"kind": "AzureSSOConfig", "tenant_id": "tenant-1"}},
-        "entitlement": {
-            "external_id": external_id,
-            "name": f"{name} production",
-            "plan_id": "confluent-cloud-payg-prod",
-            "product_id": "confluent-cloud-kafka-service-azure",
-        },
-    }
-    if user:
-        body["user"] = {"email": f"{external_id}@acme.example", "given_name": "Jane", "family_name": "Doe"}
-    return body
+    """tests/e2e.py's signup body; with `user`, a first user named after the external id."""
+    first = {"email": f"{external_id}@acme.example", "given_name": "Jane", "family_name": "Doe"}
+    return e2e_signup_body(name, external_id, first if user else None)
 
 
 def signup_sql(name: str, external_id: str, label: str | None = None, user: bool = False) -> str:

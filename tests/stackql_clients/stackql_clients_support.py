@@ -8,7 +8,6 @@ how a user points these clients (which cannot pass our flags) at the emulator.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from ..e2e import BIN, RESOURCE, Emulator, Run, clean_env, require_cli, run
+from ..e2e import BIN, Emulator, Run, clean_env, require_cli, run, signup_sql
 
 STACKQL = BIN / ("stackql.exe" if os.name == "nt" else "stackql")
 
@@ -29,17 +28,8 @@ def require_stackql() -> None:
 
 
 def signup(name: str, external_id: str) -> str:
-    """A valid signup EXEC on one line (pystackql turns newlines into spaces anyway)."""
-    body = {
-        "organization": {"name": name, "sso_config": {"kind": "AzureSSOConfig", "tenant_id": "tenant-1"}},
-        "entitlement": {
-            "external_id": external_id,
-            "name": f"{name} production",
-            "plan_id": "confluent-cloud-payg-prod",
-            "product_id": "confluent-cloud-kafka-service-azure",
-        },
-    }
-    return f"EXEC {RESOURCE}.signup @@json='{json.dumps(body)}'"
+    """A valid signup EXEC on one line, without the `;` (pystackql sends statements one at a time)."""
+    return signup_sql(name, external_id).removesuffix(";")
 
 
 def unique(prefix: str) -> tuple[str, str]:
